@@ -1,0 +1,3 @@
+from cogdl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The `cogdl` command: train | list | info | data | env.
+
+Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
+status 2; the last line `cogdl train` prints on success is the path of its run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from cogdl.errors import CogDLError
+
+KINDS = ("models", "datasets", "tasks")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, instead of usage + message
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cogdl", description="Graph-learning research toolkit and benchmark suite.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a model on a dataset for a task over seeds")
+    train.add_argument("--task", required=True)
+    train.add_argument("--model", required=True)
+    train.add_argument("--dataset", required=True)
+    seeds = train.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, nargs="+", help="seeds, e.g. --seed 0 1 2")
+    seeds.add_argument("--seeds", help="a range or list, e.g. --seeds 0-9 or --seeds 0,3")
+    train.add_argument("--config", help="YAML file of hyper-parameters")
+    train.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                       help="hyper-parameters over everything else, e.g. --set lr=0.005 epochs=100")
+    train.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default auto)")
+    train.add_argument("--out", default="runs", help="root of the run folders (default ./runs)")
+    train.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
+
+    listing = sub.add_parser("list", help="list registered models, datasets and tasks")
+    listing.add_argument("kind", nargs="?", choices=KINDS)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
+    info = sub.add_parser("info", help="show a model's or task's hyper-parameters, or a dataset's card")
+    info.add_argument("kind", choices=("model", "task", "dataset"))
+    info.add_argument("name")
+
+    data = sub.add_parser("data", help="dataset files: verify checksums, show paths")
+    data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    verify = data_sub.add_parser("verify", help="check (and download if missing) the files of datasets")
+    verify.add_argument("ids", nargs="*", help="dataset ids (default: every card)")
+    verify.add_argument("--data-root")
+    path = data_sub.add_parser("path", help="print the folder of a dataset in the data root")
+    path.add_argument("id")
+    path.add_argument("--data-root")
+
+    sub.add_parser("env", help="print versions and devices")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CogDLError as exc:
+        print(f"cogdl: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cogdl: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_train(args) -> int:
+    from cogdl.config import parse_set
+    from cogdl.experiment import experiment, parse_seeds
+
+    seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
+    result = experiment(args.task, args.model, args.dataset, seeds, config_file=args.config,
+                        device=args.device, out=args.out, data_root=args.data_root,
+                        progress=sys.stderr.isatty(), **parse_set(args.set))
+    print(f"{args.model} on {args.dataset} ({args.task}), {len(seeds)} seed(s), {result.wall_seconds:.1f} s")
+    print(format_summary(result.summary))
+    print(result.run_dir)
+    return 0
+
+
+def format_summary(summary: dict) -> str:
+    """One line per metric, test first: `test_acc   81.52 ± 0.61  (n=10)` in percent."""
+    ordered = sorted(summary, key=lambda k: (not k.startswith("test_"), k))
+    width = max(len(k) for k in ordered)
+    lines = [f"{'metric'.ljust(width)}   mean ± std (%)"]
+    for name in ordered:
+        s = summary[name]
+        std = "n/a" if s["std"] is None else f"{100 * s['std']:.2f}"
+        lines.append(f"{name.ljust(width)}   {100 * s['mean']:6.2f} ± {std}  (n={s['n']})")
+    return "\n".join(lines)
+
+
+def _describe(obj) -> str:
+    doc = (getattr(obj, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def cmd_list(args) -> int:
+    from cogdl.registry import DATASETS, MODELS, TASKS
+
+    registries = {"models": MODELS, "datasets": DATASETS, "tasks": TASKS}
+    kinds = [args.kind] if args.kind else list(KINDS)
+    rows = {}
+    for kind in kinds:
+        rows[kind] = []
+        for entry in registries[kind].entries():
+            row = {"name": entry.name, "source": entry.source, "description": _describe(entry.obj)}
+            if kind == "models":
+                row["tasks"] = list(entry.obj.supported_tasks)
+            rows[kind].append(row)
+    if args.json:
+        print(json.dumps(rows[args.kind] if args.kind else rows, indent=2))
+        return 0
+    for kind in kinds:
+        print(f"{kind}:")
+        for row in rows[kind]:
+            tasks = f"  tasks: {', '.join(row['tasks'])}" if "tasks" in row else ""
+            print(f"  {row['name']:<20} [{row['source']}]{tasks}  {row['description']}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    import dataclasses
+
+    from cogdl.config import field_help, field_type
+    from cogdl.registry import DATASETS, MODELS, TASKS
+
+    if args.kind == "dataset":
+        from cogdl.data.cards import load_card
+
+        DATASETS.get(args.name)
+        card = load_card(args.name)
+        print(f"{card.id}: {card.title}\nlicense: {card.license}\nstats: {card.stats}\ncitation: {card.citation}")
+        for f in card.files:
+            print(f"  {f.name}  sha256 {f.sha256}")
+        return 0
+    obj = (MODELS if args.kind == "model" else TASKS).get(args.name)
+    print(f"{args.kind} {args.name}: {_describe(obj)}")
+    constraints = getattr(obj.Config, "constraints", {})
+    for f in dataclasses.fields(obj.Config):
+        kind = getattr(field_type(obj.Config, f.name), "__name__", "")
+        rule = f"  {constraints[f.name]}" if f.name in constraints else ""
+        print(f"  {f.name}: {kind} = {f.default!r}  {field_help(f)}{rule}")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from cogdl.data.cards import card_ids, load_card
+    from cogdl.data.root import data_root, dataset_dir, read_dataset_file
+
+    root = data_root(args.data_root)
+    if args.data_command == "path":
+        print(dataset_dir(load_card(args.id), root))
+        return 0
+    failures = 0
+    for dataset_id in args.ids or card_ids():
+        card = load_card(dataset_id)
+        for f in card.files:
+            try:
+                read_dataset_file(card, f.name, root)
+            except CogDLError as exc:
+                failures += 1
+                print(f"cogdl: error: {exc}", file=sys.stderr)
+        print(f"{dataset_id}: {len(card.files)} file(s) checked in {dataset_dir(card, root)}")
+    return 2 if failures else 0
+
+
+def cmd_env(args) -> int:
+    from cogdl.environment import environment
+
+    print(json.dumps(environment(), indent=2))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env}

@@ -1,0 +1,228 @@
+"""Typed configs: strict YAML, `--set key=value` parsing, constraints and layered resolution.
+
+A model or task declares its hyper-parameters once, as a dataclass named `Config` whose fields are
+typed, defaulted and documented (`field(default=..., metadata={"help": ...})`). Ranges and
+choices sit beside it as data, in a class attribute `constraints` mapping a field name to an
+`Interval` or `Choice`, and are checked once, when the config is resolved.
+
+Resolution (lowest first, DESIGN.md): model Config defaults < task Config defaults < the
+leaderboard's best config < `--config FILE.yaml` < `--set key=value`. All keys live in one flat
+namespace, so `--set epochs=100 lr=0.005` means the same for every model and task that has them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cogdl.errors import ConfigError, did_you_mean
+
+
+# -- constraints ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Interval:
+    """`low <= value <= high` (either bound may be None); `open_high` makes the top bound strict."""
+
+    low: float | None = None
+    high: float | None = None
+    open_high: bool = False
+
+    def check(self, value) -> str | None:
+        too_low = self.low is not None and value < self.low
+        too_high = self.high is not None and (value >= self.high if self.open_high else value > self.high)
+        if too_low or too_high:
+            low = "-inf" if self.low is None else self.low
+            high = "inf" if self.high is None else self.high
+            return f"must be in [{low}, {high}{')' if self.open_high else ']'}"
+        return None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The value must be one of `options`."""
+
+    options: tuple
+
+    def __init__(self, *options):
+        object.__setattr__(self, "options", tuple(options))
+
+    def check(self, value) -> str | None:
+        if value not in self.options:
+            return "must be one of " + ", ".join(repr(o) for o in self.options)
+        return None
+
+
+# -- strict YAML ---------------------------------------------------------------------------------
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects duplicate mapping keys, naming the line."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path, error=ConfigError) -> Any:
+    """Parse a YAML file strictly; any problem is `error` naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{where}: invalid YAML: {problem}") from None
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """A config file is a flat YAML mapping of hyper-parameter names to scalar values."""
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of key: value, found {type(data).__name__}")
+    for key, value in data.items():
+        if not isinstance(key, str) or isinstance(value, (dict, list)):
+            raise ConfigError(f"{path}: key {key!r}: expected a scalar value, found {type(value).__name__}")
+    return data
+
+
+def parse_set(items: list[str]) -> dict[str, Any]:
+    """`["lr=0.01", "dropout=0.5"]` -> `{"lr": 0.01, "dropout": 0.5}` (values parsed as YAML scalars)."""
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected key=value")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        out[key.strip()] = value
+    return out
+
+
+# -- typed fields --------------------------------------------------------------------------------
+def config_fields(config_cls) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(config_cls)}
+
+
+def field_type(config_cls, name: str):
+    return typing.get_type_hints(config_cls)[name]
+
+
+def field_help(f: dataclasses.Field) -> str:
+    return f.metadata.get("help", "")
+
+
+def coerce(value, annotation, where: str):
+    """Convert `value` to the field type `annotation`, or raise ConfigError naming `where`."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        if value is None or value == "null":
+            if type(None) in args:
+                return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(value, inner[0], where)
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    elif annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    elif annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if math.isfinite(value):
+                return float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+                if math.isfinite(number):
+                    return number
+            except ValueError:
+                pass
+    elif annotation is str:
+        if isinstance(value, str):
+            return value
+    else:
+        raise TypeError(f"unsupported config field type {annotation!r} at {where}")
+    name = getattr(annotation, "__name__", str(annotation))
+    raise ConfigError(f"{where}: expected {name}, found {value!r}")
+
+
+def check_constraints(config_cls, values: dict[str, Any], where: dict[str, str]) -> None:
+    for name, constraint in getattr(config_cls, "constraints", {}).items():
+        value = values.get(name)
+        if value is None:
+            continue
+        problem = constraint.check(value)
+        if problem:
+            raise ConfigError(f"{where.get(name, 'default')}: {name}={value!r} {problem}")
+
+
+# -- resolution ----------------------------------------------------------------------------------
+@dataclass
+class ResolvedConfig:
+    """The model's and the task's Config instances plus the flat dict that was saved."""
+
+    model: Any
+    task: Any
+    flat: dict[str, Any]
+    origin: dict[str, str]
+
+
+def resolve(model_config_cls, task_config_cls, layers: list[tuple[str, dict[str, Any]]]) -> ResolvedConfig:
+    """Merge `layers` (lowest first, each `(where, {key: value})`) over both Configs' defaults."""
+    owners: dict[str, list] = {}
+    for cls in (model_config_cls, task_config_cls):
+        for name in config_fields(cls):
+            owners.setdefault(name, []).append(cls)
+
+    flat: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for cls, label in ((model_config_cls, "model default"), (task_config_cls, "task default")):
+        for name, value in dataclasses.asdict(cls()).items():
+            flat[name] = value
+            origin[name] = label
+
+    for where, layer in layers:
+        for key, value in layer.items():
+            if key not in owners:
+                raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(key, owners)}")
+            flat[key] = coerce(value, field_type(owners[key][0], key), f"{where}: {key}")
+            origin[key] = where
+
+    built = []
+    for cls in (model_config_cls, task_config_cls):
+        values = {name: flat[name] for name in config_fields(cls)}
+        check_constraints(cls, values, origin)
+        built.append(cls(**values))
+    return ResolvedConfig(model=built[0], task=built[1], flat=flat, origin=origin)

@@ -1,0 +1,104 @@
+"""Dataset cards: one strict YAML file per dataset in the top-level `datasets/` folder.
+
+A card names the dataset's files with their sha256 (of the uncompressed content) and download
+URLs, its license and citation, and the statistics the loader must reproduce:
+
+    id: cora
+    title: Cora citation network (Planetoid public split)
+    files:
+      - name: ind.cora.x
+        sha256: 23cf...
+        urls: [https://github.com/kimiyoung/planetoid/raw/master/data/ind.cora.x]
+    license: ...
+    citation: ...
+    stats: {num_nodes: 2708, num_edges: 10556, num_features: 1433, num_classes: 7}
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cogdl.config import load_yaml
+from cogdl.errors import DataError, UnknownName, did_you_mean
+
+_CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage"}
+_FILE_KEYS = {"name", "sha256", "urls"}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    name: str
+    sha256: str
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    title: str
+    files: tuple[DataFile, ...]
+    license: str
+    citation: str
+    stats: dict
+    homepage: str = ""
+    path: str = ""
+
+    def file(self, name: str) -> DataFile:
+        for f in self.files:
+            if f.name == name:
+                return f
+        raise DataError(f"{self.path}: card {self.id!r} lists no file {name!r}")
+
+
+def cards_dir() -> Path:
+    """The installed card folder (`cogdl/_cards` in a wheel), else `datasets/` of a source checkout."""
+    try:
+        return Path(str(resources.files("cogdl._cards")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "datasets"
+
+
+def card_ids() -> list[str]:
+    return sorted(p.stem for p in cards_dir().glob("*.yaml"))
+
+
+@functools.lru_cache(maxsize=None)
+def load_card(dataset_id: str) -> Card:
+    path = cards_dir() / f"{dataset_id}.yaml"
+    if not path.is_file():
+        raise UnknownName(f"no dataset card {path}{did_you_mean(dataset_id, card_ids())}")
+    return parse_card(path)
+
+
+def parse_card(path: Path) -> Card:
+    data = load_yaml(path, error=DataError)
+
+    def fail(message: str):
+        raise DataError(f"{path}: {message}")
+
+    if not isinstance(data, dict):
+        fail("expected a mapping")
+    unknown = set(data) - _CARD_KEYS
+    if unknown:
+        fail(f"unknown key {sorted(unknown)[0]!r}{did_you_mean(sorted(unknown)[0], _CARD_KEYS)}")
+    missing = {"id", "title", "files", "license", "citation", "stats"} - set(data)
+    if missing:
+        fail(f"missing key {sorted(missing)[0]!r}")
+    if data["id"] != path.stem:
+        fail(f"id {data['id']!r} does not match the file name {path.stem!r}")
+    files = []
+    for i, entry in enumerate(data["files"] or []):
+        if not isinstance(entry, dict) or set(entry) != _FILE_KEYS:
+            fail(f"files[{i}]: expected exactly the keys {sorted(_FILE_KEYS)}")
+        sha = str(entry["sha256"]).lower()
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            fail(f"files[{i}] ({entry['name']}): sha256 must be 64 hex digits")
+        files.append(DataFile(str(entry["name"]), sha, tuple(entry["urls"] or ())))
+    return Card(
+        id=data["id"], title=data["title"], files=tuple(files), license=data["license"],
+        citation=str(data["citation"]).strip(), stats=dict(data["stats"]), homepage=data.get("homepage", ""),
+        path=str(path),
+    )

@@ -1,0 +1,121 @@
+"""`Graph`: a homogeneous graph stored CSR-first.
+
+Row `i` of the CSR holds the incoming edges of destination node `i`: `col[rowptr[i]:rowptr[i+1]]`
+are its source nodes. Derived forms (COO row vector, the self-loop graph, GCN weights) are computed
+once and cached on the graph, so every layer of every epoch reuses them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+
+def csr_from_coo(dst: torch.Tensor, src: torch.Tensor, num_nodes: int, edge_weight=None, coalesce: bool = True,
+                 num_cols: int | None = None):
+    """Sort entries by (dst, src) into CSR with `num_nodes` rows (and `num_cols` columns, default
+    `num_nodes`); `coalesce` drops repeated (dst, src) pairs (first kept)."""
+    dst, src = dst.long(), src.long()
+    key = dst * (num_nodes if num_cols is None else num_cols) + src
+    key, perm = torch.sort(key, stable=True)
+    if coalesce and key.numel() > 0:
+        keep = torch.ones_like(key, dtype=torch.bool)
+        keep[1:] = key[1:] != key[:-1]
+        perm = perm[keep]
+    dst, src = dst[perm], src[perm]
+    counts = torch.bincount(dst, minlength=num_nodes)
+    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long)
+    torch.cumsum(counts, 0, out=rowptr[1:])
+    weight = edge_weight[perm] if edge_weight is not None else None
+    return rowptr, src, weight
+
+
+class Graph:
+    """A graph with node features `x`, labels `y`, boolean split masks and CSR adjacency.
+
+    Args:
+        rowptr: `[N + 1]` int64 offsets into `col`, rows are destination nodes.
+        col: `[E]` source node of each edge.
+        edge_weight: optional `[E]` float weights.
+        x: optional `[N, F]` node features.
+        y: optional `[N]` integer labels (-1 where unknown) or `[N, C]` multi-label targets.
+        masks: split name (`"train"`, `"val"`, `"test"`) -> `[N]` bool mask.
+    """
+
+    def __init__(self, rowptr, col, edge_weight=None, x=None, y=None, masks=None):
+        self.rowptr = rowptr
+        self.col = col
+        self.edge_weight = edge_weight
+        self.x = x
+        self.y = y
+        self.masks: dict[str, torch.Tensor] = dict(masks or {})
+        self._cache: dict[str, object] = {}
+
+    @classmethod
+    def from_coo(cls, dst, src, num_nodes: int, edge_weight=None, coalesce: bool = True, **fields) -> "Graph":
+        rowptr, col, weight = csr_from_coo(dst, src, num_nodes, edge_weight, coalesce)
+        return cls(rowptr, col, weight, **fields)
+
+    @property
+    def num_nodes(self) -> int:
+        return self.rowptr.numel() - 1
+
+    @property
+    def num_edges(self) -> int:
+        return self.col.numel()
+
+    def cached(self, key: str, compute: Callable[[], object]):
+        """Return `compute()` computed once per graph under `key`."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    @property
+    def row(self) -> torch.Tensor:
+        """`[E]` destination node of each edge (the CSR row expanded to COO)."""
+        return self.cached("row", lambda: torch.repeat_interleave(
+            torch.arange(self.num_nodes, device=self.rowptr.device), self.rowptr.diff()))
+
+    def transposed(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`(rowptr, col, perm)` of the transpose (rows = source nodes, the CSC of this graph);
+        edge `k` of the transpose is edge `perm[k]` of this graph. Used by backward passes."""
+
+        def compute():
+            positions = torch.arange(self.num_edges, device=self.col.device)
+            return csr_from_coo(self.col, self.row, self.num_nodes, positions, coalesce=False)
+
+        return self.cached("transposed", compute)
+
+    def in_degree(self) -> torch.Tensor:
+        return self.rowptr.diff()
+
+    def with_self_loops(self) -> "Graph":
+        """The same graph with every self loop removed and exactly one (weight 1) added per node.
+
+        This is what PyG's GCNConv (`add_remaining_self_loops` on unweighted graphs) and GATConv
+        (`remove_self_loops` + `add_self_loops`) do, so our layers match theirs.
+        """
+        return self.cached("self_loops", self._build_self_loops)
+
+    def _build_self_loops(self) -> "Graph":
+        n = self.num_nodes
+        keep = self.row != self.col
+        loops = torch.arange(n, device=self.col.device)
+        dst = torch.cat([self.row[keep], loops])
+        src = torch.cat([self.col[keep], loops])
+        weight = None
+        if self.edge_weight is not None:
+            weight = torch.cat([self.edge_weight[keep], torch.ones(n, dtype=self.edge_weight.dtype, device=loops.device)])
+        rowptr, col, weight = csr_from_coo(dst, src, n, weight, coalesce=False)
+        return Graph(rowptr, col, weight)
+
+    def to(self, device) -> "Graph":
+        """A copy on `device` (derived forms are recomputed there on first use)."""
+        move = lambda t: t.to(device) if t is not None else None  # noqa: E731
+        return Graph(move(self.rowptr), move(self.col), move(self.edge_weight), move(self.x), move(self.y),
+                     {k: move(v) for k, v in self.masks.items()})
+
+    def __repr__(self) -> str:
+        feats = None if self.x is None else tuple(self.x.shape)
+        return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, x={feats})"

@@ -1,0 +1,129 @@
+"""Planetoid citation graphs (Cora, CiteSeer, PubMed) with the public split.
+
+"Revisiting Semi-Supervised Learning with Graph Embeddings", Yang, Cohen & Salakhutdinov, ICML 2016.
+
+Read from the original `ind.<name>.{x,y,tx,ty,allx,ally,graph,test.index}` files (Python-2 pickles,
+loaded through a restricted unpickler). The public split is the one the files encode: the first
+20 labelled nodes per class (`x`/`y`) train, the next 500 nodes validate, the 1000 nodes listed in
+`test.index` test.
+
+| dataset  | nodes  | directed edges | features | classes | train / val / test |
+|----------|--------|----------------|----------|---------|--------------------|
+| cora     | 2,708  | 10,556         | 1,433    | 7       | 140 / 500 / 1000   |
+| citeseer | 3,327  | 9,104          | 3,703    | 6       | 120 / 500 / 1000   |
+| pubmed   | 19,717 | 88,648         | 500      | 3       | 60 / 500 / 1000    |
+
+Edges are made symmetric, with self loops and repeated edges removed (as PyG's `Planetoid` does).
+NOTE: CiteSeer's `test.index` skips 15 ids in its range (isolated nodes that were never labelled).
+As in the GCN reference code, those nodes are kept with zero features; their label is -1 and they
+are in no split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from cogdl.data.cards import load_card
+from cogdl.data.dataset import Dataset, DatasetInfo
+from cogdl.data.graph import Graph
+from cogdl.data.root import read_dataset_file
+from cogdl.data.safe_pickle import safe_loads
+from cogdl.errors import DataError
+from cogdl.registry import register_dataset
+
+NAMES = ("cora", "citeseer", "pubmed")
+_PICKLED = ("x", "y", "tx", "ty", "allx", "ally", "graph")
+
+
+def load_planetoid(name: str, root: Path) -> Dataset:
+    card = load_card(name)
+    objs = {}
+    for ext in _PICKLED:
+        file_name = f"ind.{name}.{ext}"
+        data = read_dataset_file(card, file_name, root)
+        try:
+            objs[ext] = safe_loads(data)
+        except Exception as exc:
+            raise DataError(f"{root / name / file_name}: cannot unpickle: {exc}") from None
+    test_index = _parse_index(read_dataset_file(card, f"ind.{name}.test.index", root), root / name / f"ind.{name}.test.index")
+
+    num_train, num_labelled = objs["x"].shape[0], objs["allx"].shape[0]
+    features, labels = _assemble(objs, test_index)
+    num_nodes = features.shape[0]
+
+    adjacency = objs["graph"]
+    src = np.fromiter((s for s, nbrs in adjacency.items() for _ in nbrs), dtype=np.int64)
+    dst = np.fromiter((d for nbrs in adjacency.values() for d in nbrs), dtype=np.int64)
+    if src.size and (max(src.max(), dst.max()) >= num_nodes or min(src.min(), dst.min()) < 0):
+        raise DataError(f"{root / name / f'ind.{name}.graph'}: node id out of range [0, {num_nodes})")
+    not_loop = src != dst
+    src, dst = src[not_loop], dst[not_loop]
+    both_src = torch.from_numpy(np.concatenate([src, dst]))
+    both_dst = torch.from_numpy(np.concatenate([dst, src]))
+
+    masks = {split: torch.zeros(num_nodes, dtype=torch.bool) for split in ("train", "val", "test")}
+    masks["train"][:num_train] = True
+    masks["val"][num_train:num_train + 500] = True
+    masks["test"][torch.from_numpy(test_index)] = True
+    if num_train + 500 > num_labelled:
+        raise DataError(f"{card.path}: fewer labelled nodes ({num_labelled}) than train + 500 validation")
+
+    graph = Graph.from_coo(both_dst, both_src, num_nodes,
+                           x=torch.from_numpy(features), y=torch.from_numpy(labels), masks=masks)
+    num_classes = objs["y"].shape[1]
+    _check_stats(card, graph, num_classes)
+    return Dataset(graph, DatasetInfo(name=name, num_features=features.shape[1], num_classes=num_classes))
+
+
+def _parse_index(data: bytes, path: Path) -> np.ndarray:
+    values = []
+    for line_no, line in enumerate(data.decode("ascii", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            values.append(int(line))
+        except ValueError:
+            raise DataError(f"{path}:{line_no}: expected a node id, found {line.strip()[:40]!r}") from None
+    return np.asarray(values, dtype=np.int64)
+
+
+def _assemble(objs: dict, test_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Put the labelled rows (`allx`/`ally`) at nodes 0.. and test row `i` at node `test_index[i]`.
+
+    Node ids in the test range that `test_index` skips (CiteSeer) keep zero features and label -1.
+    """
+    stacked_x = sp.vstack([objs["allx"], objs["tx"]]).tocsr()
+    stacked_y = np.vstack([objs["ally"], objs["ty"]])
+    num_labelled = objs["allx"].shape[0]
+    target = np.concatenate([np.arange(num_labelled), test_index])
+    num_nodes = int(target.max()) + 1
+    placement = sp.csr_matrix((np.ones(target.size, dtype=np.float32), (target, np.arange(target.size))),
+                              shape=(num_nodes, target.size))
+    features = (placement @ stacked_x).toarray().astype(np.float32)
+    y = np.full(num_nodes, -1, dtype=np.int64)
+    y[target] = np.where(stacked_y.sum(1) > 0, stacked_y.argmax(1), -1)
+    return features, y
+
+
+def _check_stats(card, graph: Graph, num_classes: int) -> None:
+    found = {"num_nodes": graph.num_nodes, "num_edges": graph.num_edges,
+             "num_features": graph.x.shape[1], "num_classes": num_classes}
+    for key, expected in card.stats.items():
+        if key in found and found[key] != expected:
+            raise DataError(f"{card.id}: loaded {key}={found[key]}, the card {card.path} expects {expected}")
+
+
+def _loader(name: str):
+    def load(root: Path) -> Dataset:
+        return load_planetoid(name, root)
+
+    load.__doc__ = f"Planetoid {name} with the public split (Yang et al., ICML 2016)."
+    return load
+
+
+for _name in NAMES:
+    register_dataset(_name)(_loader(_name))

@@ -1,0 +1,57 @@
+"""What a run ran on: versions, device, threads and the git commit (for `env.json` and `cogdl env`)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import torch
+
+PACKAGES = ("cogdl", "torch", "numpy", "scipy", "scikit-learn", "torch-geometric", "optuna", "pyyaml", "triton")
+
+
+def package_versions() -> dict[str, str | None]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit() -> str | None:
+    """The commit of the source checkout cogdl runs from (with `-dirty` if it has changes), if any."""
+    source = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=source,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def devices() -> list[str]:
+    found = [f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"]
+    if torch.cuda.is_available():
+        found += [f"cuda:{i} ({torch.cuda.get_device_name(i)})" for i in range(torch.cuda.device_count())]
+    return found
+
+
+def environment(device: str | None = None) -> dict:
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "torch_threads": torch.get_num_threads(),
+        "devices": devices(),
+        "device": device,
+        "git_commit": git_commit(),
+    }

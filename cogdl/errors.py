@@ -1,0 +1,32 @@
+"""Errors that the CLI turns into one line on stderr and exit status 2.
+
+Every message says what went wrong, where (file, line, name), what was expected and what was
+found, and the fix when there is one.
+"""
+
+import difflib
+
+
+class CogDLError(Exception):
+    """Base class of every error that is the user's input, not a bug."""
+
+
+class UnknownName(CogDLError):
+    """A model, dataset, task or config key that is not registered."""
+
+
+class DataError(CogDLError):
+    """A data file that is missing, corrupted, truncated or malformed."""
+
+
+class ConfigError(CogDLError):
+    """A config file or value that is malformed, unknown, of the wrong type or out of range."""
+
+
+def did_you_mean(name: str, valid) -> str:
+    """`" (did you mean 'gcn'?)"` for the closest valid names, or the list of valid names."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    if close:
+        return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
+    return "; valid: " + ", ".join(valid) if valid else ""

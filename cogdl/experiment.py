@@ -1,0 +1,194 @@
+"""`experiment()`: one (task, model, dataset) over several seeds -> a `Result` and a run folder.
+
+Run folder (DESIGN.md, a contract that scripts read):
+
+    <out>/<task>/<dataset>/<model>/<YYYYmmdd-HHMMSS>-<hash>/
+      config.resolved.yaml   env.json
+      seed_<k>/metrics.json
+      summary.json           {"task", "model", "dataset", "n", "metrics": {name: {"mean", "std", "values"}}}
+      summary.csv
+
+The folder is written under a temporary name and renamed when complete, so a failed or
+interrupted run leaves nothing behind. `<hash>` is the first 8 hex digits of the sha256 of the
+resolved config and the seeds; `config.resolved.yaml` is a flat mapping that `--config` accepts.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+import yaml
+
+from cogdl.config import ResolvedConfig, load_config_file, resolve
+from cogdl.data.root import data_root as resolve_data_root
+from cogdl.environment import environment
+from cogdl.errors import ConfigError
+from cogdl.registry import DATASETS, MODELS, TASKS
+
+SPLITS = ("train_", "val_", "test_")
+
+
+@dataclass
+class Result:
+    task: str
+    model: str
+    dataset: str
+    records: list[dict[str, Any]]
+    summary: dict[str, dict[str, Any]]
+    config: dict[str, Any]
+    run_dir: Path | None = None
+    wall_seconds: float = 0.0
+
+
+def parse_seeds(spec: str) -> list[int]:
+    """`"0-9"` -> 0..9, `"0,3,5"` -> [0, 3, 5], `"4"` -> [4]."""
+    seeds: list[int] = []
+    try:
+        for part in spec.split(","):
+            low, sep, high = part.strip().partition("-")
+            seeds += list(range(int(low), int(high) + 1)) if sep else [int(low)]
+    except ValueError:
+        raise ConfigError(f"--seeds {spec!r}: expected a range like 0-9 or a list like 0,1,2") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds {spec!r}: expected distinct seeds")
+    return seeds
+
+
+def summarize(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Mean, sample std (ddof=1; None for one value) and values of every split metric."""
+    names = [k for k in records[0] if k.startswith(SPLITS)]
+    summary = {}
+    for name in names:
+        values = [float(r[name]) for r in records]
+        summary[name] = {
+            "mean": statistics.fmean(values),
+            "std": statistics.stdev(values) if len(values) > 1 else None,
+            "values": values,
+            "n": len(values),
+        }
+    return summary
+
+
+def pick_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {device}: CUDA is not available on this machine; use cpu or auto")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"--device {device!r}: expected auto, cpu or cuda[:N]") from None
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, config_file=None,
+               device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
+               **overrides) -> Result:
+    """Train `model` on `dataset` for `task` once per seed and summarise.
+
+    Args:
+        task, model, dataset: registered names (`cogdl list`).
+        seeds: the random seeds, one run each.
+        config_file: optional YAML file of hyper-parameters (over the defaults).
+        device: `auto`, `cpu` or `cuda[:N]`.
+        out: root of the run folders; `None` writes no folder.
+        data_root: the data root (else `$COGDL_DATA`, else `~/.cache/cogdl/datasets`).
+        progress: show a tqdm bar on stderr.
+        **overrides: hyper-parameters over everything else (`lr=0.005`).
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ConfigError("no seeds given")
+    task_cls, model_entry = TASKS.get(task), MODELS.entry(model)
+    load_dataset = DATASETS.get(dataset)
+    model_cls = model_entry.obj
+    if task not in model_cls.supported_tasks:
+        raise ConfigError(f"model {model!r} does not support task {task!r}; it supports: "
+                          + ", ".join(model_cls.supported_tasks))
+    layers = []
+    if config_file is not None:
+        layers.append((str(config_file), load_config_file(config_file)))
+    if overrides:
+        layers.append(("--set", overrides))
+    resolved = resolve(model_cls.Config, task_cls.Config, layers)
+    torch_device = pick_device(device)
+
+    started = time.perf_counter()
+    runner = task_cls()
+    data = runner.prepare(load_dataset(resolve_data_root(data_root)), resolved.task)
+    bar = _progress_bar(progress, len(seeds) * getattr(resolved.task, "epochs", 1), f"{model} on {dataset}")
+    records = []
+    try:
+        for seed in seeds:
+            seed_everything(seed)
+            net = model_cls(resolved.model, data.info).to(torch_device)
+            records.append({"seed": seed, **runner.run(net, data, resolved.task, torch_device, bar)})
+    finally:
+        if bar is not None:
+            bar.close()
+    result = Result(task, model, dataset, records, summarize(records), resolved.flat,
+                    wall_seconds=time.perf_counter() - started)
+    if out is not None:
+        result.run_dir = write_run_folder(Path(out), result, seeds, resolved, str(torch_device))
+    return result
+
+
+def _progress_bar(enabled: bool, total: int, description: str):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="epoch", leave=False)
+
+
+def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, device: str) -> Path:
+    config_text = yaml.safe_dump(resolved.flat, sort_keys=True)
+    digest = hashlib.sha256((config_text + repr(seeds)).encode()).hexdigest()[:8]
+    parent = out / result.task / result.dataset / result.model
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=".partial-"))
+    try:
+        (staging / "config.resolved.yaml").write_text(config_text)
+        (staging / "env.json").write_text(json.dumps(environment(device), indent=2) + "\n")
+        for record in result.records:
+            seed_dir = staging / f"seed_{record['seed']}"
+            seed_dir.mkdir()
+            (seed_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+        summary = {"task": result.task, "model": result.model, "dataset": result.dataset, "n": len(seeds),
+                   "seeds": seeds, "wall_seconds": result.wall_seconds,
+                   "metrics": {k: {"mean": v["mean"], "std": v["std"], "values": v["values"]}
+                               for k, v in result.summary.items()}}
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        with open(staging / "summary.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["metric", "mean", "std", "n"])
+            for name, stats in result.summary.items():
+                writer.writerow([name, stats["mean"], "" if stats["std"] is None else stats["std"], stats["n"]])
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        final = parent / f"{stamp}-{digest}"
+        suffix = 1
+        while final.exists():
+            final = parent / f"{stamp}-{digest}-{suffix}"
+            suffix += 1
+        staging.rename(final)
+        return final
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,57 @@
+"""Classification metrics as fractions in [0, 1], single-label or multi-label.
+
+Single-label inputs are `[N]` integer class ids. Multi-label inputs are `[N, C]` 0/1 indicator
+matrices (predictions thresholded by the caller). Macro-F1 averages per-class F1 over the classes
+present in the targets or the predictions, as scikit-learn does; micro-F1 pools the counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _as_numpy(a) -> np.ndarray:
+    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Share of exactly right predictions (for multi-label: rows whose label set is exact)."""
+    y_true, y_pred = _as_numpy(y_true), _as_numpy(y_pred)
+    if y_true.size == 0:
+        raise ValueError("accuracy of an empty set")
+    equal = y_true == y_pred
+    return float(equal.all(axis=1).mean() if equal.ndim == 2 else equal.mean())
+
+
+def _one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indicator matrices over the classes present in either input."""
+    if y_true.ndim == 2:
+        present = np.flatnonzero((y_true != 0).any(0) | (y_pred != 0).any(0))
+        return y_true[:, present] != 0, y_pred[:, present] != 0, present
+    present = np.union1d(y_true, y_pred)
+    return y_true[:, None] == present[None, :], y_pred[:, None] == present[None, :], present
+
+
+def f1_score(y_true, y_pred, average: str = "macro") -> float:
+    """Micro or macro F1; a class with no true and no predicted member scores 0 in macro."""
+    truth, pred, _ = _one_hot(_as_numpy(y_true), _as_numpy(y_pred))
+    tp = (truth & pred).sum(0).astype(np.float64)
+    fp = (~truth & pred).sum(0).astype(np.float64)
+    fn = (truth & ~pred).sum(0).astype(np.float64)
+    if average == "micro":
+        denominator = 2 * tp.sum() + fp.sum() + fn.sum()
+        return float(2 * tp.sum() / denominator) if denominator else 0.0
+    if average == "macro":
+        denominator = 2 * tp + fp + fn
+        per_class = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+        return float(per_class.mean()) if per_class.size else 0.0
+    raise ValueError(f"average must be 'micro' or 'macro', found {average!r}")
+
+
+def classification_metrics(y_true, y_pred) -> dict[str, float]:
+    """`{"acc", "micro_f1", "macro_f1"}` of one split."""
+    return {
+        "acc": accuracy(y_true, y_pred),
+        "micro_f1": f1_score(y_true, y_pred, "micro"),
+        "macro_f1": f1_score(y_true, y_pred, "macro"),
+    }

@@ -1,0 +1,68 @@
+"""GAT: "Graph Attention Networks", Velickovic et al., ICLR 2018.
+
+Per layer and head k (eq. 1-4): e_ij = LeakyReLU(a^k . [W^k h_i || W^k h_j]),
+alpha_ij = softmax_j(e_ij) over N(i) + {i}, h'_i = ELU(||_k sum_j alpha_ij^k W^k h_j).
+The output layer averages `num_out_heads` heads instead of concatenating them (eq. 6).
+
+Symbols: `H` = num_heads with `hidden_size` features each, `L` = num_layers.
+Dropout (`dropout`) on every layer's input and on the attention weights (`attn_dropout`).
+Shapes: `x` `[N, F]` -> logits `[N, C]`.
+Paper settings: Cora/CiteSeer hidden 8 x 8 heads, dropout 0.6, lr 0.005, weight decay 5e-4;
+PubMed 8 output heads, lr 0.01, weight decay 1e-3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.config import Interval
+from cogdl.models.base import Model
+from cogdl.nn.functional import dropout
+from cogdl.nn import GATConv
+from cogdl.registry import register_model
+
+
+@dataclass
+class GATConfig:
+    hidden_size: int = field(default=8, metadata={"help": "features per head in hidden layers"})
+    num_heads: int = field(default=8, metadata={"help": "attention heads in hidden layers"})
+    num_out_heads: int = field(default=1, metadata={"help": "attention heads averaged in the output layer"})
+    num_layers: int = field(default=2, metadata={"help": "number of GAT layers"})
+    dropout: float = field(default=0.6, metadata={"help": "dropout on each layer's input"})
+    attn_dropout: float = field(default=0.6, metadata={"help": "dropout on the attention coefficients"})
+    negative_slope: float = field(default=0.2, metadata={"help": "LeakyReLU slope of the attention scores"})
+
+    constraints = {
+        "hidden_size": Interval(1), "num_heads": Interval(1), "num_out_heads": Interval(1), "num_layers": Interval(1),
+        "dropout": Interval(0.0, 1.0, open_high=True), "attn_dropout": Interval(0.0, 1.0, open_high=True),
+        "negative_slope": Interval(0.0),
+    }
+
+
+@register_model("gat")
+class GAT(Model):
+    """Velickovic et al.'s GAT for node classification."""
+
+    Config = GATConfig
+    supported_tasks = ("node_classification",)
+
+    def __init__(self, config: GATConfig, info):
+        super().__init__(config, info)
+        c = config
+        layers, width = [], info.num_features
+        for _ in range(c.num_layers - 1):
+            layers.append(GATConv(width, c.hidden_size, c.num_heads, True, c.negative_slope, c.attn_dropout))
+            width = c.hidden_size * c.num_heads
+        layers.append(GATConv(width, info.num_classes, c.num_out_heads, False, c.negative_slope, c.attn_dropout))
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
+        for k, layer in enumerate(self.layers):
+            x = layer(graph, dropout(x, self.config.dropout, self.training))
+            if k < len(self.layers) - 1:
+                x = F.elu(x)
+        return x

@@ -1,0 +1,53 @@
+"""GCN: "Semi-Supervised Classification with Graph Convolutional Networks", Kipf & Welling, ICLR 2017.
+
+Matrix form (two layers, eq. 9 of the paper):
+    Z = softmax(Â ReLU(Â X W0) W1),    Â = D^{-1/2} (A + I) D^{-1/2}
+Per node:  h_i^{l+1} = sigma(sum_{j in N(i) + {i}} h_j^l W_l / sqrt(d_i d_j))
+
+Symbols: `X` `[N, F]` features, `W_l` layer weights, `d_i` degree with self loop, `L` = num_layers.
+Dropout is applied to the input of every layer, as in the reference implementation.
+Shapes: `x` `[N, F]` -> logits `[N, C]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.config import Interval
+from cogdl.models.base import Model
+from cogdl.nn.functional import dropout
+from cogdl.nn import GCNConv
+from cogdl.registry import register_model
+
+
+@dataclass
+class GCNConfig:
+    hidden_size: int = field(default=64, metadata={"help": "width of every hidden layer"})
+    num_layers: int = field(default=2, metadata={"help": "number of GCN layers (the last one outputs classes)"})
+    dropout: float = field(default=0.5, metadata={"help": "dropout probability on each layer's input"})
+
+    constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True)}
+
+
+@register_model("gcn")
+class GCN(Model):
+    """Kipf & Welling's GCN for node classification."""
+
+    Config = GCNConfig
+    supported_tasks = ("node_classification",)
+
+    def __init__(self, config: GCNConfig, info):
+        super().__init__(config, info)
+        sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
+        self.layers = nn.ModuleList(GCNConv(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
+        for k, layer in enumerate(self.layers):
+            x = layer(graph, dropout(x, self.config.dropout, self.training))
+            if k < len(self.layers) - 1:
+                x = F.relu(x)
+        return x

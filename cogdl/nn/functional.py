@@ -1,0 +1,90 @@
+"""Input-layer helpers: dropout and projection for dense or `SparseFeatures` node features.
+
+Bag-of-words features (Planetoid: 1-10% non-zero) are kept sparse on the input layer, as in the
+GCN reference code. Dropout then draws only for the stored values (zeros stay zero either way, so
+the result has the distribution of dense dropout), and the projection `X W^T` is a CSR product
+whose backward `X^T G` uses a transposed CSR built once.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from cogdl.data.graph import csr_from_coo
+
+#: features with at most this share of non-zeros are made `SparseFeatures` by `maybe_sparse`
+SPARSE_DENSITY = 0.25
+
+
+class SparseFeatures:
+    """An `[N, F]` feature matrix in CSR, with its transpose's structure cached for backward.
+
+    `values` may change (dropout) while the structure is shared.
+    """
+
+    def __init__(self, crow, col, values, shape, t_crow, t_col, t_perm):
+        self.crow, self.col, self.values, self.shape = crow, col, values, shape
+        self.t_crow, self.t_col, self.t_perm = t_crow, t_col, t_perm
+
+    @classmethod
+    def from_dense(cls, x: torch.Tensor) -> "SparseFeatures":
+        row, col = x.nonzero(as_tuple=True)
+        values = x[row, col]
+        crow, col_sorted, perm = csr_from_coo(row, col, x.shape[0], torch.arange(row.numel()), False, x.shape[1])
+        t_crow, t_col, t_perm = csr_from_coo(col, row, x.shape[1], torch.arange(row.numel()), False, x.shape[0])
+        return cls(crow, col_sorted, values[perm], tuple(x.shape), t_crow, t_col, torch.argsort(perm)[t_perm])
+
+    def with_values(self, values: torch.Tensor) -> "SparseFeatures":
+        return SparseFeatures(self.crow, self.col, values, self.shape, self.t_crow, self.t_col, self.t_perm)
+
+    def to(self, device) -> "SparseFeatures":
+        moved = [t.to(device) for t in (self.crow, self.col, self.values, self.t_crow, self.t_col, self.t_perm)]
+        return SparseFeatures(*moved[:3], self.shape, *moved[3:])
+
+    def csr(self) -> torch.Tensor:
+        return torch.sparse_csr_tensor(self.crow, self.col, self.values, self.shape, check_invariants=False)
+
+    def csr_transposed(self) -> torch.Tensor:
+        return torch.sparse_csr_tensor(self.t_crow, self.t_col, self.values[self.t_perm], self.shape[::-1],
+                                       check_invariants=False)
+
+    def to_dense(self) -> torch.Tensor:
+        return self.csr().to_dense()
+
+
+def maybe_sparse(x: torch.Tensor):
+    """`SparseFeatures` of `x` when at most `SPARSE_DENSITY` of it is non-zero, else `x` itself."""
+    if x.dim() == 2 and x.numel() and (x != 0).sum().item() <= SPARSE_DENSITY * x.numel():
+        return SparseFeatures.from_dense(x)
+    return x
+
+
+def dropout(x, p: float, training: bool):
+    """Inverted dropout; for `SparseFeatures`, only the stored values are dropped.
+
+    NOTE: the mask comes from `rand >= p` rather than `torch.bernoulli`, which is several times
+    slower on CPU; the distribution is the same.
+    """
+    if not training or p == 0.0:
+        return x
+    values = x.values if isinstance(x, SparseFeatures) else x
+    dropped = values * (torch.rand_like(values) >= p) * (1.0 / (1.0 - p))
+    return x.with_values(dropped) if isinstance(x, SparseFeatures) else dropped
+
+
+class _SparseProject(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, weight, features: SparseFeatures):
+        ctx.features = features
+        return features.csr() @ weight.t()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (ctx.features.csr_transposed() @ grad_out).t(), None
+
+
+def project(x, weight: torch.Tensor) -> torch.Tensor:
+    """`x @ weight.T` for a dense tensor or `SparseFeatures` `x` (`weight` is `[F_out, F_in]`)."""
+    if isinstance(x, SparseFeatures):
+        return _SparseProject.apply(weight, x)
+    return x @ weight.t()

@@ -1,0 +1,64 @@
+"""Graph attention layer.
+
+"Graph Attention Networks", Velickovic et al., ICLR 2018, eq. (1)-(6).
+
+Per node, for each head k (with one self loop per node):
+    e_ij^k     = LeakyReLU(a_src^k . W^k x_j + a_dst^k . W^k x_i)
+    alpha_ij^k = softmax_j(e_ij^k)                    over j in N(i) + {i}
+    x'_i       = ||_k sum_j alpha_ij^k W^k x_j  (concat)   or   mean_k (...)  (last layer) , + b
+
+Symbols: `W^k` `[F_in, D]` per head, `a_src^k`, `a_dst^k` `[D]`, `H` heads, `b` `[H*D]` or `[D]`.
+NOTE: the paper writes one vector `a` over `[W x_i || W x_j]`; splitting it into `a_dst` and
+`a_src` is the same function and lets the per-node products be computed once, not once per edge.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from cogdl.data.graph import Graph
+from cogdl.nn.functional import project
+from cogdl.ops import gat_aggregate
+
+
+class GATConv(nn.Module):
+    """One multi-head GAT layer.
+
+    Args:
+        in_channels: input width `F_in`.
+        out_channels: width `D` of each head.
+        num_heads: number of heads `H` (default 1).
+        concat: concatenate the heads (`[N, H*D]`) or average them (`[N, D]`) (default True).
+        negative_slope: LeakyReLU slope of the attention scores (default 0.2).
+        attn_dropout: dropout on the normalised attention coefficients (default 0.0).
+        bias: add a learnable bias (default True).
+
+    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or sparse COO) -> `[N, H*D]` or `[N, D]`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, num_heads: int = 1, concat: bool = True,
+                 negative_slope: float = 0.2, attn_dropout: float = 0.0, bias: bool = True):
+        super().__init__()
+        self.out_channels, self.num_heads, self.concat = out_channels, num_heads, concat
+        self.negative_slope, self.attn_dropout = negative_slope, attn_dropout
+        self.weight = nn.Parameter(torch.empty(num_heads * out_channels, in_channels))
+        self.att_src = nn.Parameter(torch.empty(1, num_heads, out_channels))
+        self.att_dst = nn.Parameter(torch.empty(1, num_heads, out_channels))
+        self.bias = nn.Parameter(torch.empty(num_heads * out_channels if concat else out_channels)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for p in (self.weight, self.att_src, self.att_dst):
+            nn.init.xavier_uniform_(p)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, graph: Graph, x: torch.Tensor) -> torch.Tensor:
+        h = project(x, self.weight).view(-1, self.num_heads, self.out_channels)
+        attn_src = (h * self.att_src).sum(-1)
+        attn_dst = (h * self.att_dst).sum(-1)
+        out = gat_aggregate(graph.with_self_loops(), h, attn_src, attn_dst, self.negative_slope,
+                            self.attn_dropout, self.training)
+        out = out.reshape(-1, self.num_heads * self.out_channels) if self.concat else out.mean(dim=1)
+        return out + self.bias if self.bias is not None else out

@@ -1,0 +1,62 @@
+"""Graph convolution of Kipf & Welling.
+
+"Semi-Supervised Classification with Graph Convolutional Networks", Kipf & Welling, ICLR 2017, eq. (2).
+
+Matrix form:   X' = D^{-1/2} (A + I) D^{-1/2} X W + b
+Per node:      x'_i = sum_{j in N(i) + {i}} x_j W / sqrt(d_i d_j) + b
+
+Symbols: `A` the adjacency (rows = destinations), `I` one self loop per node (existing self loops
+are replaced), `d_i = 1 + sum_j A_ij` the in-degree with the self loop, `W` `[F_in, F_out]`, `b` `[F_out]`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from cogdl.data.graph import Graph
+from cogdl.nn.functional import project
+from cogdl.ops import spmm
+
+
+def gcn_norm(graph: Graph) -> tuple[Graph, torch.Tensor]:
+    """The self-loop graph and its edge weights `w_e / sqrt(d_i d_j)`, cached on `graph`."""
+
+    def compute():
+        looped = graph.with_self_loops()
+        weight = looped.edge_weight
+        if weight is None:
+            weight = torch.ones(looped.num_edges, device=looped.col.device)
+        degree = torch.zeros(looped.num_nodes, dtype=weight.dtype, device=weight.device).index_add_(0, looped.row, weight)
+        inv_sqrt = degree.pow(-0.5).masked_fill(degree == 0, 0.0)
+        return looped, inv_sqrt[looped.row] * weight * inv_sqrt[looped.col]
+
+    return graph.cached("gcn_norm", compute)
+
+
+class GCNConv(nn.Module):
+    """One GCN layer.
+
+    Args:
+        in_channels: input width `F_in`.
+        out_channels: output width `F_out`.
+        bias: add a learnable bias (default True).
+
+    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or sparse COO) -> `[N, F_out]`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.weight)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, graph: Graph, x: torch.Tensor) -> torch.Tensor:
+        looped, norm = gcn_norm(graph)
+        out = spmm(looped, project(x, self.weight), norm)
+        return out + self.bias if self.bias is not None else out

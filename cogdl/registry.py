@@ -1,0 +1,124 @@
+"""Registries of models, datasets and tasks, filled from three places.
+
+1. Built-ins: the modules of `cogdl.models`, `cogdl.datasets` and `cogdl.tasks` register themselves
+   with the decorators below when their package is imported.
+2. Plugins: installed distributions that declare an entry point in the group `cogdl.models`,
+   `cogdl.datasets` or `cogdl.tasks`; the entry point's name is the registered name.
+3. Code in a notebook or script: `@cogdl.register_model("name")`.
+
+Each entry remembers where it comes from ("built-in", the plugin's distribution name, or the
+module that registered it). A name registered twice by different sources is an error that names
+both; built-in names are reserved. A lookup of an unknown name lists the closest valid ones.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+from cogdl.errors import CogDLError, UnknownName, did_you_mean
+
+BUILTIN = "built-in"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    obj: Any
+    source: str
+
+
+class Registry:
+    """Names of one kind (`models`, `datasets`, `tasks`) mapped to the objects that implement them."""
+
+    def __init__(self, kind: str, builtin_package: str):
+        self.kind = kind
+        self.group = f"cogdl.{kind}"
+        self.builtin_package = builtin_package
+        self._entries: dict[str, Entry] = {}
+        self._discovered = False
+        self._plugin_source: str | None = None
+
+    # -- registration ------------------------------------------------------------------------
+    def register(self, name: str) -> Callable[[Any], Any]:
+        """Decorator: `@MODELS.register("gcn")` above a class or function."""
+
+        def decorator(obj):
+            self.add(name, obj, self._source_of(obj))
+            return obj
+
+        return decorator
+
+    def add(self, name: str, obj: Any, source: str) -> None:
+        old = self._entries.get(name)
+        if old is not None:
+            if old.obj is obj:
+                return
+            raise CogDLError(
+                f"{self.kind[:-1]} name {name!r} is registered twice: by {old.source} "
+                f"({_qualname(old.obj)}) and by {source} ({_qualname(obj)}); rename one of them"
+            )
+        self._entries[name] = Entry(name, obj, source)
+
+    def _source_of(self, obj) -> str:
+        if self._plugin_source is not None:
+            return self._plugin_source
+        module = getattr(obj, "__module__", "") or ""
+        if module == "cogdl" or module.startswith("cogdl."):
+            return BUILTIN
+        return module or "unknown"
+
+    # -- discovery ---------------------------------------------------------------------------
+    def _discover(self) -> None:
+        if self._discovered:
+            return
+        self._discovered = True
+        importlib.import_module(self.builtin_package)
+        for ep in entry_points(group=self.group):
+            dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+            self._plugin_source = dist
+            try:
+                obj = ep.load()
+            except Exception as exc:  # a broken plugin must not hide the others
+                warnings.warn(f"cogdl: plugin {dist!r} entry point {ep.name!r} ({ep.value}) failed to load: {exc}")
+                continue
+            finally:
+                self._plugin_source = None
+            self.add(ep.name, obj, dist)
+
+    # -- lookup ------------------------------------------------------------------------------
+    def get(self, name: str) -> Any:
+        return self.entry(name).obj
+
+    def entry(self, name: str) -> Entry:
+        self._discover()
+        if name not in self._entries:
+            raise UnknownName(f"unknown {self.kind[:-1]} {name!r}{did_you_mean(name, self._entries)}")
+        return self._entries[name]
+
+    def entries(self) -> list[Entry]:
+        self._discover()
+        return [self._entries[k] for k in sorted(self._entries)]
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.entries()]
+
+    def __contains__(self, name: str) -> bool:
+        self._discover()
+        return name in self._entries
+
+
+def _qualname(obj) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+MODELS = Registry("models", "cogdl.models")
+DATASETS = Registry("datasets", "cogdl.datasets")
+TASKS = Registry("tasks", "cogdl.tasks")
+
+register_model = MODELS.register
+register_dataset = DATASETS.register
+register_task = TASKS.register

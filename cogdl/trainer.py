@@ -1,0 +1,57 @@
+"""The training loop shared by tasks: epochs, early stopping, the best checkpoint, progress.
+
+Model selection: the epoch with the highest validation score wins, ties broken by the lower
+validation loss. Early stopping: training ends after `patience` epochs in which neither the
+validation score rose above its best nor the validation loss fell below its lowest (the rule of
+the GAT reference code). The best epoch's weights are restored before the task evaluates test.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+
+@dataclass
+class TrainOutcome:
+    best_epoch: int
+    best_val_score: float
+    epochs_run: int
+    seconds: float
+
+
+def fit(model: torch.nn.Module, train_step: Callable[[], float],
+        validate: Callable[[], tuple[float, float]], epochs: int, patience: int, progress=None) -> TrainOutcome:
+    """Run `train_step` each epoch and `validate` -> (score, loss) after it; restore the best weights.
+
+    `progress`, when given, is a tqdm-like object whose `update(1)` is called once per epoch.
+    """
+    start = time.perf_counter()
+    best_key = (float("-inf"), float("-inf"))
+    best_epoch, best_state = 0, copy.deepcopy(model.state_dict())
+    top_score, low_loss, waited = float("-inf"), float("inf"), 0
+    epoch = 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        train_step()
+        model.eval()
+        with torch.no_grad():
+            score, loss = validate()
+        if (score, -loss) > best_key:
+            best_key, best_epoch = (score, -loss), epoch
+            best_state = copy.deepcopy(model.state_dict())
+        if score > top_score or loss < low_loss:
+            top_score, low_loss, waited = max(score, top_score), min(loss, low_loss), 0
+        else:
+            waited += 1
+        if progress is not None:
+            progress.update(1)
+        if waited >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainOutcome(best_epoch, best_key[0], epoch, time.perf_counter() - start)
