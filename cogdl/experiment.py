@@ -131,6 +131,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     torch_device = pick_device(device)
 
     started = time.perf_counter()
+    env = environment(str(torch_device))  # before training: the commit that actually runs
     runner = task_cls()
     data = runner.prepare(load_dataset(resolve_data_root(data_root)), resolved.task)
     bar = _progress_bar(progress, len(seeds) * getattr(resolved.task, "epochs", 1), f"{model} on {dataset}")
@@ -146,7 +147,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     result = Result(task, model, dataset, records, summarize(records), resolved.flat,
                     wall_seconds=time.perf_counter() - started)
     if out is not None:
-        result.run_dir = write_run_folder(Path(out), result, seeds, resolved, str(torch_device))
+        result.run_dir = write_run_folder(Path(out), result, seeds, resolved, env)
     return result
 
 
@@ -158,7 +159,7 @@ def _progress_bar(enabled: bool, total: int, description: str):
     return tqdm(total=total, desc=description, unit="epoch", leave=False)
 
 
-def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, device: str) -> Path:
+def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, env: dict) -> Path:
     config_text = yaml.safe_dump(resolved.flat, sort_keys=True)
     digest = hashlib.sha256((config_text + repr(seeds)).encode()).hexdigest()[:8]
     parent = out / result.task / result.dataset / result.model
@@ -166,7 +167,7 @@ def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: Reso
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=".partial-"))
     try:
         (staging / "config.resolved.yaml").write_text(config_text)
-        (staging / "env.json").write_text(json.dumps(environment(device), indent=2) + "\n")
+        (staging / "env.json").write_text(json.dumps(env, indent=2) + "\n")
         for record in result.records:
             seed_dir = staging / f"seed_{record['seed']}"
             seed_dir.mkdir()

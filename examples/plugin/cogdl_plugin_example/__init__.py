@@ -1,0 +1,1 @@
+"""An example CogDL plugin: one model published through the `cogdl.models` entry point."""

@@ -1,0 +1,39 @@
+import torch
+
+from cogdl.nn.functional import SparseFeatures, dropout, maybe_sparse, project
+
+
+def sparse_input(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(9, 6, generator=g, dtype=torch.float64) * (torch.rand(9, 6, generator=g) < 0.15)
+
+
+def test_sparse_features_round_trip_and_transpose():
+    x = sparse_input()
+    features = SparseFeatures.from_dense(x)
+    torch.testing.assert_close(features.to_dense(), x)
+    torch.testing.assert_close(features.csr_transposed().to_dense(), x.t())
+
+
+def test_sparse_projection_gradcheck_against_dense():
+    x = sparse_input()
+    features = SparseFeatures.from_dense(x)
+    weight = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(project(features, weight), x @ weight.t())
+    assert torch.autograd.gradcheck(lambda w: project(features, w), (weight,))
+
+
+def test_maybe_sparse_keeps_dense_features_dense():
+    assert isinstance(maybe_sparse(sparse_input()), SparseFeatures)
+    dense = torch.rand(4, 4) + 0.1
+    assert maybe_sparse(dense) is dense
+
+
+def test_dropout_on_sparse_features_drops_stored_values_only():
+    torch.manual_seed(0)
+    features = SparseFeatures.from_dense(sparse_input())
+    dropped = dropout(features, 0.5, training=True)
+    kept = dropped.values != 0
+    assert 0 < int(kept.sum()) < features.values.numel()
+    torch.testing.assert_close(dropped.values[kept], 2 * features.values[kept])
+    assert dropout(features, 0.5, training=False) is features
