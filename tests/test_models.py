@@ -1,0 +1,53 @@
+"""One common check that walks the whole model registry (scikit-learn's estimator_checks style)."""
+
+import dataclasses
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cogdl.config import ConfigError, resolve
+from cogdl.data import DatasetInfo
+from cogdl.models.base import Model
+from cogdl.nn.functional import SparseFeatures
+from cogdl.registry import MODELS, TASKS
+from graphs import random_graph
+
+BUILTIN_MODELS = [e.name for e in MODELS.entries() if e.source == "built-in"]
+
+
+@pytest.mark.parametrize("name", BUILTIN_MODELS)
+def test_model_declares_a_typed_documented_config(name):
+    model_cls = MODELS.get(name)
+    assert issubclass(model_cls, Model) and model_cls.__doc__ and model_cls.supported_tasks
+    assert dataclasses.is_dataclass(model_cls.Config)
+    for f in dataclasses.fields(model_cls.Config):
+        assert f.metadata.get("help"), f"{name}.{f.name} has no help"
+    for task in model_cls.supported_tasks:
+        assert task in TASKS
+
+
+@pytest.mark.parametrize("name", BUILTIN_MODELS)
+def test_model_rejects_out_of_range_values(name):
+    model_cls = MODELS.get(name)
+    for key, constraint in getattr(model_cls.Config, "constraints", {}).items():
+        bad = constraint.low - 1 if getattr(constraint, "low", None) is not None else None
+        if bad is None:
+            continue
+        task_cls = TASKS.get(model_cls.supported_tasks[0])
+        with pytest.raises(ConfigError, match=key):
+            resolve(model_cls.Config, task_cls.Config, [("--set", {key: type(getattr(model_cls.Config(), key))(bad)})])
+
+
+@pytest.mark.parametrize("name", BUILTIN_MODELS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_model_forward_backward_on_tiny_graph(name, sparse):
+    torch.manual_seed(0)
+    graph, _ = random_graph(num_nodes=30, num_edges=120)
+    x = torch.rand(30, 12) * (torch.rand(30, 12) < 0.1)
+    model_cls = MODELS.get(name)
+    model = model_cls(model_cls.Config(), DatasetInfo("tiny", num_features=12, num_classes=3))
+    logits = model(graph, SparseFeatures.from_dense(x) if sparse else x)
+    assert logits.shape == (30, 3)
+    F.cross_entropy(logits, torch.randint(0, 3, (30,))).backward()
+    assert all(p.grad is not None for p in model.parameters())

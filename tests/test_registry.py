@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from cogdl.errors import CogDLError, UnknownName
+from cogdl.registry import BUILTIN, MODELS, Registry
+
+
+def test_registry_unknown_model_suggests_close_names():
+    with pytest.raises(UnknownName, match=r"unknown model 'gnc' \(did you mean 'gcn'"):
+        MODELS.get("gnc")
+
+
+@pytest.mark.parametrize("flag,value,expected", [
+    ("--model", "gcnn", "unknown model 'gcnn' (did you mean 'gcn'"),
+    ("--dataset", "corra", "unknown dataset 'corra' (did you mean 'cora'"),
+    ("--task", "node_clasification", "unknown task 'node_clasification' (did you mean 'node_classification'"),
+])
+def test_cli_train_misspelled_name_is_one_line_exit_2(cli, flag, value, expected):
+    args = {"--task": "node_classification", "--model": "gcn", "--dataset": "cora", flag: value}
+    status, out, err = cli("train", *[x for kv in args.items() for x in kv])
+    assert status == 2
+    assert err.count("\n") == 1 and expected in err
+    assert out == ""
+
+
+def test_registry_duplicate_name_names_both_sources():
+    registry = Registry("models", "cogdl.models")
+
+    class First:
+        pass
+
+    class Second:
+        pass
+
+    registry.add("dup", First, "package-a")
+    with pytest.raises(CogDLError, match=r"registered twice: by package-a .*First.* and by package-b .*Second"):
+        registry.add("dup", Second, "package-b")
+
+
+def test_registry_builtin_name_is_reserved_against_user_code():
+    class NotGCN:
+        supported_tasks = ()
+
+    with pytest.raises(CogDLError, match=r"'gcn' is registered twice: by built-in"):
+        MODELS.register("gcn")(NotGCN)
+
+
+def test_registry_user_registration_records_its_module():
+    registry = Registry("models", "cogdl.models")
+
+    @registry.register("mine")
+    class Mine:
+        pass
+
+    assert registry.entry("mine").source == __name__
+    assert MODELS.entry("gcn").source == BUILTIN
+
+
+def test_cli_list_models_json_shows_source_and_tasks(cli):
+    status, out, _ = cli("list", "models", "--json")
+    assert status == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    assert rows["gcn"]["source"] == BUILTIN
+    assert rows["gat"]["tasks"] == ["node_classification"]
+
+
+def test_cli_list_all_kinds_in_text(cli):
+    status, out, _ = cli("list")
+    assert status == 0
+    for line in ("models:", "datasets:", "tasks:", "  cora", "  node_classification"):
+        assert line in out
