@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from cogdl.errors import CogDLError
@@ -56,11 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     path.add_argument("--data-root")
 
     sub.add_parser("env", help="print versions and devices")
+
+    board = sub.add_parser("leaderboard", help="leaderboard files")
+    board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
+    rec = board_sub.add_parser("record", help="copy a run folder's config and measured result into a leaderboard file")
+    rec.add_argument("run_dir")
+    rec.add_argument("file")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.command_line = " ".join(["cogdl", *(shlex.quote(a) for a in argv)])
     try:
         return COMMANDS[args.command](args)
     except CogDLError as exc:
@@ -78,7 +87,7 @@ def cmd_train(args) -> int:
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
     result = experiment(args.task, args.model, args.dataset, seeds, config_file=args.config,
                         device=args.device, out=args.out, data_root=args.data_root,
-                        progress=sys.stderr.isatty(), **parse_set(args.set))
+                        progress=sys.stderr.isatty(), command=args.command_line, **parse_set(args.set))
     print(f"{args.model} on {args.dataset} ({args.task}), {len(seeds)} seed(s), {result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
     print(result.run_dir)
@@ -179,4 +188,16 @@ def cmd_env(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env}
+def cmd_leaderboard(args) -> int:
+    from pathlib import Path
+
+    from cogdl.leaderboard import record
+
+    entry = record(Path(args.run_dir), Path(args.file))
+    measured = entry["measured"]
+    print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {measured['std']} (n={measured['n']})")
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
+            "leaderboard": cmd_leaderboard}

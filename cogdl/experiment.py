@@ -100,7 +100,7 @@ def seed_everything(seed: int) -> None:
 
 def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, config_file=None,
                device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
-               **overrides) -> Result:
+               command: str | None = None, **overrides) -> Result:
     """Train `model` on `dataset` for `task` once per seed and summarise.
 
     Args:
@@ -111,6 +111,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         out: root of the run folders; `None` writes no folder.
         data_root: the data root (else `$COGDL_DATA`, else `~/.cache/cogdl/datasets`).
         progress: show a tqdm bar on stderr.
+        command: the command line that launched the run, recorded in `env.json`.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
     """
     seeds = list(seeds)
@@ -131,7 +132,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     torch_device = pick_device(device)
 
     started = time.perf_counter()
-    env = environment(str(torch_device))  # before training: the commit that actually runs
+    env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     runner = task_cls()
     data = runner.prepare(load_dataset(resolve_data_root(data_root)), resolved.task)
     bar = _progress_bar(progress, len(seeds) * getattr(resolved.task, "epochs", 1), f"{model} on {dataset}")
