@@ -1,0 +1,42 @@
+import json
+import shutil
+
+import pytest
+
+from cogdl.config import load_yaml
+from conftest import REPO
+
+PLANETOID = REPO / "leaderboard" / "planetoid" / "node_classification.yaml"
+
+
+def test_leaderboard_record_copies_the_run_folder(cli, tmp_path, data_root):
+    board = tmp_path / "board.yaml"
+    shutil.copy(PLANETOID, board)
+    status, out, _ = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
+                         "--seed", "0", "1", "--set", "epochs=5", "--out", str(tmp_path / "runs"),
+                         "--data-root", str(data_root))
+    assert status == 0
+    run_dir = out.strip().splitlines()[-1]
+    status, out, err = cli("leaderboard", "record", run_dir, str(board))
+    assert status == 0, err
+    entry = next(e for e in load_yaml(board)["entries"] if (e["dataset"], e["model"]) == ("citeseer", "gcn"))
+    summary = json.loads((tmp_path / run_dir / "summary.json").read_text())
+    assert entry["measured"]["mean"] == round(100 * summary["metrics"]["test_acc"]["mean"], 2)
+    assert entry["measured"]["n"] == 2 and entry["measured"]["seeds"] == [0, 1]
+    assert entry["measured"]["command"].startswith("cogdl train --task node_classification --model gcn")
+    assert entry["config"]["epochs"] == 5
+    assert entry["reference"]["mean"] == 70.3
+
+
+def test_leaderboard_record_rejects_a_folder_that_is_not_a_run(cli, tmp_path):
+    status, _, err = cli("leaderboard", "record", str(tmp_path), str(PLANETOID))
+    assert status == 2 and "not a complete run folder" in err
+
+
+@pytest.mark.parametrize("entry", load_yaml(PLANETOID)["entries"], ids=lambda e: f"{e['dataset']}-{e['model']}")
+def test_planetoid_leaderboard_entry_is_measured_over_ten_seeds(entry):
+    measured = entry["measured"]
+    assert measured["n"] == 10 and measured["seeds"] == list(range(10))
+    assert measured["commit"] and measured["command"].startswith("cogdl train")
+    assert set(measured["metrics"]) == {"test_acc", "test_macro_f1", "test_micro_f1"}
+    assert entry["config"] and entry["reference"]["source"]
