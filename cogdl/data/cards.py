@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from cogdl.config import load_yaml
@@ -55,10 +54,9 @@ class Card:
 
 def cards_dir() -> Path:
     """The installed card folder (`cogdl/_cards` in a wheel), else `datasets/` of a source checkout."""
-    try:
-        return Path(str(resources.files("cogdl._cards")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "datasets"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_cards"
+    return installed if installed.is_dir() else package.parent / "datasets"
 
 
 def card_ids() -> list[str]:
