@@ -52,7 +52,7 @@ def measured_block(run_dir: Path, metrics: list[str]) -> tuple[dict, dict, dict]
         "seeds": summary["seeds"],
         "metrics": {m: {"mean": _percent(stats[m]["mean"]), "std": _percent(stats[m]["std"])} for m in metrics},
         "commit": env.get("git_commit"),
-        "date": run_dir.name[:8],
+        "date": f"{run_dir.name[:4]}-{run_dir.name[4:6]}-{run_dir.name[6:8]}",
         "device": ", ".join(d for d in env.get("devices", []) if d.startswith(env.get("device") or "cpu")),
         "wall_seconds": round(summary["wall_seconds"], 1),
         "command": env.get("command"),
@@ -80,7 +80,7 @@ def record(run_dir: Path, leaderboard_file: Path) -> dict:
     entry["measured"] = measured
     ordered = {k: entry[k] for k in ("dataset", "model", "config", "reference", "measured", "tolerance") if k in entry}
     entries[entries.index(entry)] = ordered
-    _atomic_write(leaderboard_file, yaml.safe_dump(board, sort_keys=False, width=110))
+    _atomic_write(leaderboard_file, yaml.safe_dump(board, sort_keys=False, width=110, default_flow_style=None))
     return ordered
 
 
