@@ -1,23 +1,47 @@
-"""The fused GAT step: attention scores, edge softmax and weighted aggregation.
+"""The fused GAT step: attention scores, edge softmax, attention dropout and weighted aggregation.
 
 "Graph Attention Networks", Velickovic et al., ICLR 2018, equations (1)-(4):
 
-    s_e     = LeakyReLU(a_src[j] + a_dst[i] (+ b_e))          for e = (j -> i), per head
-    alpha_e = softmax over the incoming edges of i of s_e
+    s_e     = a_src[j] + a_dst[i] (+ b_e)                  for e = (j -> i), per head
+    alpha_e = softmax over the incoming edges of i of LeakyReLU(s_e)
     out[i]  = sum_{e = (j -> i)} dropout(alpha_e) * h[j]
 
 `a_src[j] = <att_src, h[j]>` and `a_dst[i] = <att_dst, h[i]>` are the two halves of the paper's
 `a^T [W h_i || W h_j]`, computed per node before the edge loop. `b_e` is an optional per-edge
 bias (Simple-HGN adds its edge-type term there).
+
+The fast backends keep no `[E, H]` tensor between forward and backward: they save two `[N, H]`
+row statistics (max and sum of the softmax) and recompute each edge's weight, and the dropout
+mask is regenerated from a counter-based hash of (seed, edge, head) (`reference.keep_mask`), so
+every backend drops the same edges for the same seed.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from cogdl.data.graph import Graph
-from cogdl.ops.edge_softmax import edge_softmax
+from cogdl.ops.backends import kernels_for
+
+
+class _GATAggregate(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, h, attn_src, attn_dst, edge_bias, graph: Graph, negative_slope: float, p: float, seed: int):
+        kernels = kernels_for(h)
+        out, state = kernels.gat_forward(graph.rowptr, graph.col, h, attn_src, attn_dst, edge_bias,
+                                         negative_slope, p, seed)
+        ctx.graph, ctx.kernels, ctx.args, ctx.state = graph, kernels, (negative_slope, p, seed), state
+        ctx.save_for_backward(h, attn_src, attn_dst, edge_bias)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        h, attn_src, attn_dst, edge_bias = ctx.saved_tensors
+        graph = ctx.graph
+        grads = ctx.kernels.gat_backward(graph.rowptr, graph.col, h, attn_src, attn_dst, edge_bias, *ctx.args,
+                                         ctx.state, grad_out.contiguous(), *graph.transposed(),
+                                         edge_bias is not None and ctx.needs_input_grad[3])
+        return (*grads, None, None, None, None)
 
 
 def gat_aggregate(graph: Graph, h: torch.Tensor, attn_src: torch.Tensor, attn_dst: torch.Tensor,
@@ -30,16 +54,16 @@ def gat_aggregate(graph: Graph, h: torch.Tensor, attn_src: torch.Tensor, attn_ds
         h: `[N, H, D]` projected node features.
         attn_src, attn_dst: `[N, H]` per-node halves of the attention logits.
         negative_slope: LeakyReLU slope of the scores.
-        attn_dropout: dropout probability on the normalised attention weights (when `training`).
+        attn_dropout: dropout probability on the normalised attention weights (when `training`);
+            the mask's seed is drawn from torch's default generator.
+        training: apply attention dropout.
         edge_bias: optional `[E, H]` term added to the scores before the LeakyReLU.
 
     Returns:
         `[N, H, D]` aggregated features.
     """
-    scores = attn_src[graph.col] + attn_dst[graph.row]
-    if edge_bias is not None:
-        scores = scores + edge_bias
-    alpha = edge_softmax(graph, F.leaky_relu(scores, negative_slope))
-    alpha = F.dropout(alpha, attn_dropout, training)
-    messages = h[graph.col] * alpha.unsqueeze(-1)
-    return torch.zeros(graph.num_nodes, *h.shape[1:], dtype=h.dtype, device=h.device).index_add_(0, graph.row, messages)
+    p = attn_dropout if training else 0.0
+    seed = int(torch.randint(0, 2**31 - 1, (1,)).item()) if p > 0 else 0
+    bias = None if edge_bias is None else edge_bias.to(h.dtype).contiguous()
+    return _GATAggregate.apply(h.contiguous(), attn_src.contiguous(), attn_dst.contiguous(), bias, graph,
+                               float(negative_slope), float(p), seed)

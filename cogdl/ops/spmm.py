@@ -1,63 +1,93 @@
 """Sparse-dense matrix product over a graph's CSR adjacency.
 
-    out[i] = sum_{e = (j -> i)} w_e * x[j]        (rows of the CSR are destination nodes)
+    out[i] = reduce_{e = (j -> i)} w_e * x[j]      reduce in {sum, mean, max}; rows = destinations
 
-Reference path: torch.sparse CSR products. The backward pass multiplies by the transpose, whose
-CSR (the graph's CSC) is built once and cached on the graph; gradients to the edge weights use
-the per-edge dot products `<grad_out[i], x[j]>`.
+Backward: `grad_x = A^T grad_out` over the graph's cached transpose (its CSC), scaled by
+1/deg for `mean` and routed through the argmax for `max`; `grad_w_e = <grad_out[i], x[j]>` (an
+SDDMM). The kernels come from `cogdl.ops.backends`.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import torch
 
 from cogdl.data.graph import Graph
+from cogdl.ops.backends import kernels_for
 
-# torch announces its CSR support as "beta" once per process; it is our reference path.
-warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
-
-
-def _csr_matmul(rowptr, col, weight, num_rows: int, x: torch.Tensor) -> torch.Tensor:
-    adjacency = torch.sparse_csr_tensor(rowptr, col, weight, size=(num_rows, x.shape[0]), check_invariants=False)
-    return adjacency @ x
+REDUCTIONS = ("sum", "mean", "max")
 
 
 class _SpMM(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, weight, graph: Graph):
-        ctx.graph = graph
-        ctx.save_for_backward(x, weight)
-        return _csr_matmul(graph.rowptr, graph.col, weight, graph.num_nodes, x)
+    def forward(ctx, x, weight, graph: Graph, reduce: str):
+        kernels = kernels_for(x)
+        out, arg = kernels.spmm(graph.rowptr, graph.col, weight, x, graph.num_nodes, reduce)
+        ctx.graph, ctx.reduce, ctx.kernels = graph, reduce, kernels
+        ctx.save_for_backward(x, weight, arg)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, weight = ctx.saved_tensors
-        graph = ctx.graph
+        x, weight, arg = ctx.saved_tensors
+        graph, reduce, kernels = ctx.graph, ctx.reduce, ctx.kernels
+        grad_out = grad_out.contiguous()
+        if reduce == "mean":
+            grad_out = grad_out / graph.in_degree().clamp(min=1).to(grad_out.dtype).view(-1, 1, 1)
         grad_x = grad_weight = None
+        if reduce == "max":
+            return _max_backward(ctx, x, weight, arg, grad_out)
         if ctx.needs_input_grad[0]:
             t_rowptr, t_col, t_perm = graph.transposed()
-            grad_x = _csr_matmul(t_rowptr, t_col, weight[t_perm], x.shape[0], grad_out)
+            t_weight = None if weight is None else weight[t_perm]
+            grad_x = kernels.spmm(t_rowptr, t_col, t_weight, grad_out, x.shape[0], "sum")[0]
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_out[graph.row] * x[graph.col]).sum(-1)
-        return grad_x, grad_weight, None
+            grad_weight = kernels.sddmm(graph.rowptr, graph.col, grad_out, x)
+        return grad_x, grad_weight, None, None
 
 
-def spmm(graph: Graph, x: torch.Tensor, edge_weight: torch.Tensor | None = None) -> torch.Tensor:
-    """`A @ x` with `A[i, j] = w_e` for every edge `e = (j -> i)` (weight 1 when none is given).
+def _max_backward(ctx, x, weight, arg, grad_out):
+    """Each output entry's gradient goes to its argmax edge (none for empty rows)."""
+    graph = ctx.graph
+    valid = arg >= 0
+    edge = arg[valid]
+    heads = torch.arange(x.shape[1], device=x.device).view(1, -1, 1).expand_as(arg)[valid]
+    dims = torch.arange(x.shape[2], device=x.device).view(1, 1, -1).expand_as(arg)[valid]
+    src = graph.col[edge].long()
+    g = grad_out[valid]
+    grad_x = grad_weight = None
+    if ctx.needs_input_grad[0]:
+        w = 1.0 if weight is None else weight[edge, heads]
+        grad_x = torch.zeros_like(x)
+        grad_x.index_put_((src, heads, dims), g * w, accumulate=True)
+    if ctx.needs_input_grad[1]:
+        grad_weight = torch.zeros_like(weight)
+        grad_weight.index_put_((edge, heads), g * x[src, heads, dims], accumulate=True)
+    return grad_x, grad_weight, None, None
+
+
+def spmm(graph: Graph, x: torch.Tensor, edge_weight: torch.Tensor | None = None, reduce: str = "sum") -> torch.Tensor:
+    """`reduce_{e = (j -> i)} w_e * x[j]` for every destination `i` (weight 1 when none is given).
 
     Args:
         graph: the adjacency (CSR, rows = destinations), `N` nodes and `E` edges.
-        x: `[N, F]` (or `[N, H, F]`) source features.
-        edge_weight: optional `[E]` weights (default: the graph's, else 1); differentiable.
+        x: `[N, F]` or `[N, H, F]` source features.
+        edge_weight: optional `[E]` (or `[E, H]` with `[N, H, F]` features) weights; default the
+            graph's own; differentiable.
+        reduce: `sum`, `mean` (over the incoming edges) or `max` (0 for a node without edges).
 
     Returns:
-        `[N, F]` (or `[N, H, F]`) aggregated features.
+        `[N, F]` or `[N, H, F]`, like `x`.
     """
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {REDUCTIONS}, found {reduce!r}")
     if edge_weight is None:
         edge_weight = graph.edge_weight
-    if edge_weight is None:
-        edge_weight = torch.ones(graph.num_edges, dtype=x.dtype, device=x.device)
-    flat = x.reshape(x.shape[0], -1)
-    return _SpMM.apply(flat, edge_weight.to(x.dtype), graph).reshape(graph.num_nodes, *x.shape[1:])
+    x3 = x.reshape(x.shape[0], 1, -1) if x.dim() == 2 else x
+    weight = None
+    if edge_weight is not None:
+        weight = edge_weight.to(x.dtype)
+        weight = weight.reshape(-1, 1) if weight.dim() == 1 else weight
+        if weight.shape[1] != x3.shape[1]:
+            raise ValueError(f"edge weights have {weight.shape[1]} heads, features have {x3.shape[1]}")
+    out = _SpMM.apply(x3, weight, graph, reduce)
+    return out.reshape(graph.num_nodes, *x.shape[1:])

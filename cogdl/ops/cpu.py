@@ -1,0 +1,77 @@
+"""The `cpu` backend: the C++ kernels of `csrc/cpu_ops.cpp`, built with OpenMP on first use.
+
+The build (torch.utils.cpp_extension, about a minute on 2 cores) is cached under
+`$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
+source, the torch version and the CPU, so it runs once per machine; a failed build makes
+`cogdl.ops` fall back to the reference kernels with one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+NAME = "cpu"
+SOURCE = Path(__file__).parent / "csrc" / "cpu_ops.cpp"
+_extension = None
+
+
+def _build_dir() -> Path:
+    cache = Path(os.environ.get("COGDL_CACHE", "~/.cache/cogdl")).expanduser() / "extensions"
+    cpu = platform.processor() or platform.machine()
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration):
+        flags = ""
+    key = hashlib.sha256(SOURCE.read_bytes() + torch.__version__.encode() + (cpu + flags).encode()).hexdigest()[:16]
+    return cache / f"cpu_ops-{key}"
+
+
+def ensure_available():
+    """Build (or load the cached build of) the extension; raises if that is impossible."""
+    global _extension
+    if _extension is None:
+        from torch.utils.cpp_extension import load
+
+        build_dir = _build_dir()
+        build_dir.mkdir(parents=True, exist_ok=True)
+        if not any(build_dir.glob("*.so")):
+            print("cogdl: building the CPU kernels (once per machine, about a minute)...", file=sys.stderr)
+        _extension = load(name="cogdl_cpu_ops", sources=[str(SOURCE)], build_directory=str(build_dir),
+                          extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"],
+                          verbose=False)
+    return _extension
+
+
+def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):
+    out, arg = _extension.spmm(rowptr, col, weight, x, num_rows, reduce)
+    return out, (arg if reduce == "max" else None)
+
+
+def sddmm(rowptr, col, a, b):
+    return _extension.sddmm(rowptr, col, a, b)
+
+
+def edge_softmax(rowptr, scores):
+    return _extension.edge_softmax(rowptr, scores)
+
+
+def edge_softmax_backward(rowptr, alpha, grad):
+    return _extension.edge_softmax_backward(rowptr, alpha, grad)
+
+
+def gat_forward(rowptr, col, h, a_src, a_dst, bias, slope: float, p: float, seed: int):
+    out, row_max, row_sum = _extension.gat_forward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed)
+    return out, (row_max, row_sum)
+
+
+def gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, state, grad_out, t_rowptr, t_col, t_perm,
+                 need_bias_grad: bool):
+    grads = _extension.gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, *state, grad_out,
+                                    t_rowptr, t_col, t_perm, need_bias_grad)
+    return grads[0], grads[1], grads[2], (grads[3] if need_bias_grad else None)

@@ -1,0 +1,339 @@
+// CPU kernels of cogdl.ops: CSR SpMM (sum/mean/max), SDDMM, edge softmax and the fused GAT step.
+// Rows of the CSR are destination nodes; node tensors are [nodes, H, D], edge tensors [E, H].
+// Every kernel parallelises over rows (or over columns of the transposed CSR), so no two threads
+// write the same output row and no atomics are needed.
+#include <torch/extension.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+constexpr int64_t kGrain = 256;  // rows per parallel task
+
+// Keep decision of attention dropout: the same 32-bit counter hash as cogdl/ops/reference.py.
+inline bool keep_edge(uint32_t seed, int64_t index, double p) {
+  uint32_t x = static_cast<uint32_t>(index & 0xFFFFFFFF) ^ seed;
+  x ^= x >> 16;
+  x *= 0x7FEB352Du;
+  x ^= x >> 15;
+  x *= 0x5BD1E995u;
+  x ^= x >> 16;
+  return static_cast<double>(x) * (1.0 / 4294967296.0) >= p;
+}
+
+template <typename scalar_t>
+inline scalar_t leaky(scalar_t s, double slope) { return s > 0 ? s : static_cast<scalar_t>(slope) * s; }
+
+template <typename scalar_t>
+inline scalar_t dot(const scalar_t* a, const scalar_t* b, int64_t n) {
+  scalar_t acc = 0;
+#pragma omp simd reduction(+ : acc)
+  for (int64_t d = 0; d < n; ++d) acc += a[d] * b[d];
+  return acc;
+}
+
+template <typename scalar_t>
+inline void axpy(scalar_t* out, scalar_t w, const scalar_t* x, int64_t n) {
+#pragma omp simd
+  for (int64_t d = 0; d < n; ++d) out[d] += w * x[d];
+}
+
+#define COGDL_DISPATCH(FLOAT_TYPE, INDEX_TYPE, NAME, ...)                                   \
+  AT_DISPATCH_FLOATING_TYPES(FLOAT_TYPE, NAME, [&] {                                        \
+    AT_DISPATCH_INDEX_TYPES(INDEX_TYPE, NAME, [&] { __VA_ARGS__(); });                      \
+  })
+
+}  // namespace
+
+// out[i, h] = reduce_{e in row i} w[e, h] * x[col[e], h]; returns (out, argmax or empty).
+std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tensor col,
+                                              c10::optional<torch::Tensor> weight, torch::Tensor x,
+                                              int64_t num_rows, std::string reduce) {
+  rowptr = rowptr.to(col.scalar_type()).contiguous();
+  x = x.contiguous();
+  const int64_t H = x.size(1), D = x.size(2);
+  const int mode = reduce == "sum" ? 0 : reduce == "mean" ? 1 : 2;
+  auto out = torch::zeros({num_rows, H, D}, x.options());
+  torch::Tensor arg;
+  if (mode == 2) arg = torch::full({num_rows, H, D}, -1, x.options().dtype(torch::kLong));
+  torch::Tensor w = weight.has_value() ? weight->to(x.scalar_type()).contiguous() : torch::Tensor();
+  COGDL_DISPATCH(x.scalar_type(), col.scalar_type(), "cogdl_spmm", [&] {
+    const index_t* rp = rowptr.data_ptr<index_t>();
+    const index_t* cp = col.data_ptr<index_t>();
+    const scalar_t* wp = w.defined() ? w.data_ptr<scalar_t>() : nullptr;
+    const scalar_t* xp = x.data_ptr<scalar_t>();
+    scalar_t* op = out.data_ptr<scalar_t>();
+    int64_t* ap = mode == 2 ? arg.data_ptr<int64_t>() : nullptr;
+    at::parallel_for(0, num_rows, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        scalar_t* o = op + i * H * D;
+        const int64_t lo = rp[i], hi = rp[i + 1];
+        if (mode == 2) {
+          if (hi == lo) continue;
+          std::fill(o, o + H * D, -std::numeric_limits<scalar_t>::infinity());
+        }
+        for (int64_t e = lo; e < hi; ++e) {
+          const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * H * D;
+          for (int64_t h = 0; h < H; ++h) {
+            const scalar_t we = wp ? wp[e * H + h] : scalar_t(1);
+            if (mode == 2) {
+              int64_t* a = ap + i * H * D + h * D;
+              for (int64_t d = 0; d < D; ++d) {
+                const scalar_t v = we * xr[h * D + d];
+                if (v > o[h * D + d]) { o[h * D + d] = v; a[d] = e; }
+              }
+            } else {
+              axpy(o + h * D, we, xr + h * D, D);
+            }
+          }
+        }
+        if (mode == 1 && hi > lo) {
+          const scalar_t inv = scalar_t(1) / static_cast<scalar_t>(hi - lo);
+          for (int64_t k = 0; k < H * D; ++k) o[k] *= inv;
+        }
+      }
+    });
+  });
+  return {out, arg};
+}
+
+// out[e, h] = <a[row(e), h], b[col(e), h]>
+torch::Tensor sddmm(torch::Tensor rowptr, torch::Tensor col, torch::Tensor a, torch::Tensor b) {
+  rowptr = rowptr.to(col.scalar_type()).contiguous();
+  a = a.contiguous();
+  b = b.to(a.scalar_type()).contiguous();
+  const int64_t N = rowptr.size(0) - 1, H = a.size(1), D = a.size(2);
+  auto out = torch::empty({col.size(0), H}, a.options());
+  COGDL_DISPATCH(a.scalar_type(), col.scalar_type(), "cogdl_sddmm", [&] {
+    const index_t* rp = rowptr.data_ptr<index_t>();
+    const index_t* cp = col.data_ptr<index_t>();
+    const scalar_t* ap = a.data_ptr<scalar_t>();
+    const scalar_t* bp = b.data_ptr<scalar_t>();
+    scalar_t* op = out.data_ptr<scalar_t>();
+    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        for (int64_t e = rp[i]; e < rp[i + 1]; ++e)
+          for (int64_t h = 0; h < H; ++h)
+            op[e * H + h] = dot(ap + (i * H + h) * D, bp + (static_cast<int64_t>(cp[e]) * H + h) * D, D);
+    });
+  });
+  return out;
+}
+
+// alpha[e, h] = softmax of scores over the edges of row(e)
+torch::Tensor edge_softmax(torch::Tensor rowptr, torch::Tensor scores) {
+  rowptr = rowptr.contiguous();
+  scores = scores.contiguous();
+  const int64_t N = rowptr.size(0) - 1, H = scores.size(1);
+  auto out = torch::empty_like(scores);
+  COGDL_DISPATCH(scores.scalar_type(), rowptr.scalar_type(), "cogdl_edge_softmax", [&] {
+    const index_t* rp = rowptr.data_ptr<index_t>();
+    const scalar_t* sp = scores.data_ptr<scalar_t>();
+    scalar_t* op = out.data_ptr<scalar_t>();
+    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        for (int64_t h = 0; h < H; ++h) {
+          scalar_t m = -std::numeric_limits<scalar_t>::infinity(), total = 0;
+          for (int64_t e = rp[i]; e < rp[i + 1]; ++e) m = std::max(m, sp[e * H + h]);
+          for (int64_t e = rp[i]; e < rp[i + 1]; ++e) total += (op[e * H + h] = std::exp(sp[e * H + h] - m));
+          for (int64_t e = rp[i]; e < rp[i + 1]; ++e) op[e * H + h] /= total;
+        }
+    });
+  });
+  return out;
+}
+
+// grad_s = alpha * (grad - sum_row(alpha * grad))
+torch::Tensor edge_softmax_backward(torch::Tensor rowptr, torch::Tensor alpha, torch::Tensor grad) {
+  rowptr = rowptr.contiguous();
+  alpha = alpha.contiguous();
+  grad = grad.to(alpha.scalar_type()).contiguous();
+  const int64_t N = rowptr.size(0) - 1, H = alpha.size(1);
+  auto out = torch::empty_like(alpha);
+  COGDL_DISPATCH(alpha.scalar_type(), rowptr.scalar_type(), "cogdl_edge_softmax_backward", [&] {
+    const index_t* rp = rowptr.data_ptr<index_t>();
+    const scalar_t* al = alpha.data_ptr<scalar_t>();
+    const scalar_t* gp = grad.data_ptr<scalar_t>();
+    scalar_t* op = out.data_ptr<scalar_t>();
+    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        for (int64_t h = 0; h < H; ++h) {
+          scalar_t total = 0;
+          for (int64_t e = rp[i]; e < rp[i + 1]; ++e) total += al[e * H + h] * gp[e * H + h];
+          for (int64_t e = rp[i]; e < rp[i + 1]; ++e) op[e * H + h] = al[e * H + h] * (gp[e * H + h] - total);
+        }
+    });
+  });
+  return out;
+}
+
+namespace {
+
+// Everything the fused GAT kernels read, with raw pointers.
+template <typename scalar_t, typename index_t>
+struct GatView {
+  const index_t *rp, *cp;
+  const scalar_t *feat, *a_src, *a_dst, *bias;
+  int64_t H, D;
+  double slope, p;
+  uint32_t seed;
+
+  // the leaky-relu score of edge e = (j -> i), head h, and its pre-activation
+  inline scalar_t score(int64_t e, int64_t i, int64_t j, int64_t h, scalar_t* pre = nullptr) const {
+    scalar_t s = a_src[j * H + h] + a_dst[i * H + h] + (bias ? bias[e * H + h] : scalar_t(0));
+    if (pre) *pre = s;
+    return leaky(s, slope);
+  }
+  // dropout factor of edge e, head h: 0 or 1 / (1 - p)
+  inline scalar_t drop(int64_t e, int64_t h) const {
+    if (p <= 0) return scalar_t(1);
+    return keep_edge(seed, e * H + h, p) ? static_cast<scalar_t>(1.0 / (1.0 - p)) : scalar_t(0);
+  }
+};
+
+}  // namespace
+
+// Fused GAT forward: out[i, h] = sum_e drop(softmax_e(leaky(a_src[j] + a_dst[i] + b_e))) * feat[j, h].
+// Returns (out, row_max, row_sum); the row statistics let the backward recompute alpha per edge.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
+    torch::Tensor rowptr, torch::Tensor col, torch::Tensor feat, torch::Tensor a_src, torch::Tensor a_dst,
+    c10::optional<torch::Tensor> bias, double slope, double p, int64_t seed) {
+  rowptr = rowptr.to(col.scalar_type()).contiguous();
+  feat = feat.contiguous();
+  a_src = a_src.contiguous();
+  a_dst = a_dst.contiguous();
+  torch::Tensor b = bias.has_value() ? bias->contiguous() : torch::Tensor();
+  const int64_t N = rowptr.size(0) - 1, H = feat.size(1), D = feat.size(2);
+  auto out = torch::zeros({N, H, D}, feat.options());
+  auto row_max = torch::empty({N, H}, feat.options());
+  auto row_sum = torch::empty({N, H}, feat.options());
+  COGDL_DISPATCH(feat.scalar_type(), col.scalar_type(), "cogdl_gat_forward", [&] {
+    GatView<scalar_t, index_t> g{rowptr.data_ptr<index_t>(), col.data_ptr<index_t>(), feat.data_ptr<scalar_t>(),
+                                 a_src.data_ptr<scalar_t>(), a_dst.data_ptr<scalar_t>(),
+                                 b.defined() ? b.data_ptr<scalar_t>() : nullptr, H, D, slope, p,
+                                 static_cast<uint32_t>(seed)};
+    scalar_t* op = out.data_ptr<scalar_t>();
+    scalar_t* mp = row_max.data_ptr<scalar_t>();
+    scalar_t* sp = row_sum.data_ptr<scalar_t>();
+    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> m(H), total(H);
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t lo = g.rp[i], hi = g.rp[i + 1];
+        std::fill(m.begin(), m.end(), -std::numeric_limits<scalar_t>::infinity());
+        std::fill(total.begin(), total.end(), scalar_t(0));
+        for (int64_t e = lo; e < hi; ++e)
+          for (int64_t h = 0; h < H; ++h) m[h] = std::max(m[h], g.score(e, i, g.cp[e], h));
+        for (int64_t e = lo; e < hi; ++e)
+          for (int64_t h = 0; h < H; ++h) total[h] += std::exp(g.score(e, i, g.cp[e], h) - m[h]);
+        for (int64_t e = lo; e < hi; ++e) {
+          const int64_t j = g.cp[e];
+          for (int64_t h = 0; h < H; ++h) {
+            const scalar_t alpha = std::exp(g.score(e, i, j, h) - m[h]) / total[h] * g.drop(e, h);
+            if (alpha != 0) axpy(op + (i * H + h) * D, alpha, g.feat + (j * H + h) * D, D);
+          }
+        }
+        for (int64_t h = 0; h < H; ++h) { mp[i * H + h] = m[h]; sp[i * H + h] = total[h]; }
+      }
+    });
+  });
+  return {out, row_max, row_sum};
+}
+
+// Fused GAT backward. With alpha_e the softmax weight, d_e its dropout factor, G_i = grad_out[i]:
+//   g_e = d_e <G_i, feat_j>,  c_i = sum_e alpha_e g_e,  grad_s_e = alpha_e (g_e - c_i) leaky'(s_e)
+//   grad_a_dst[i] = sum_{e in row i} grad_s_e          (pass over rows)
+//   grad_a_src[j] = sum_{e from j} grad_s_e,  grad_feat[j] = sum_{e from j} alpha_e d_e G_i   (pass over columns)
+std::vector<torch::Tensor> gat_backward(
+    torch::Tensor rowptr, torch::Tensor col, torch::Tensor feat, torch::Tensor a_src, torch::Tensor a_dst,
+    c10::optional<torch::Tensor> bias, double slope, double p, int64_t seed, torch::Tensor row_max,
+    torch::Tensor row_sum, torch::Tensor grad_out, torch::Tensor t_rowptr, torch::Tensor t_col,
+    torch::Tensor t_perm, bool need_bias_grad) {
+  const auto index_type = col.scalar_type();
+  rowptr = rowptr.to(index_type).contiguous();
+  t_rowptr = t_rowptr.to(index_type).contiguous();
+  t_col = t_col.to(index_type).contiguous();
+  t_perm = t_perm.to(index_type).contiguous();
+  feat = feat.contiguous();
+  a_src = a_src.contiguous();
+  a_dst = a_dst.contiguous();
+  grad_out = grad_out.to(feat.scalar_type()).contiguous();
+  torch::Tensor b = bias.has_value() ? bias->contiguous() : torch::Tensor();
+  const int64_t N = rowptr.size(0) - 1, M = feat.size(0), H = feat.size(1), D = feat.size(2);
+  auto grad_feat = torch::zeros_like(feat);
+  auto grad_src = torch::zeros_like(a_src);
+  auto grad_dst = torch::zeros_like(a_dst);
+  auto c = torch::zeros({N, H}, feat.options());
+  torch::Tensor grad_bias = need_bias_grad ? torch::empty({col.size(0), H}, feat.options()) : torch::Tensor();
+  COGDL_DISPATCH(feat.scalar_type(), index_type, "cogdl_gat_backward", [&] {
+    GatView<scalar_t, index_t> g{rowptr.data_ptr<index_t>(), col.data_ptr<index_t>(), feat.data_ptr<scalar_t>(),
+                                 a_src.data_ptr<scalar_t>(), a_dst.data_ptr<scalar_t>(),
+                                 b.defined() ? b.data_ptr<scalar_t>() : nullptr, H, D, slope, p,
+                                 static_cast<uint32_t>(seed)};
+    const scalar_t* mp = row_max.data_ptr<scalar_t>();
+    const scalar_t* sp = row_sum.data_ptr<scalar_t>();
+    const scalar_t* go = grad_out.data_ptr<scalar_t>();
+    scalar_t* cp = c.data_ptr<scalar_t>();
+    scalar_t* gd = grad_dst.data_ptr<scalar_t>();
+    scalar_t* gs = grad_src.data_ptr<scalar_t>();
+    scalar_t* gf = grad_feat.data_ptr<scalar_t>();
+    scalar_t* gb = need_bias_grad ? grad_bias.data_ptr<scalar_t>() : nullptr;
+    // grad of the pre-activation score of edge e = (j -> i), head h
+    auto grad_score = [&](int64_t e, int64_t i, int64_t j, int64_t h, scalar_t* weight) {
+      scalar_t pre;
+      const scalar_t alpha = std::exp(g.score(e, i, j, h, &pre) - mp[i * H + h]) / sp[i * H + h];
+      const scalar_t d = g.drop(e, h);
+      const scalar_t ge = d == 0 ? scalar_t(0) : d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
+      if (weight) *weight = alpha * d;
+      return alpha * (ge - cp[i * H + h]) * (pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope));
+    };
+    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t lo = g.rp[i], hi = g.rp[i + 1];
+        for (int64_t e = lo; e < hi; ++e) {
+          const int64_t j = g.cp[e];
+          for (int64_t h = 0; h < H; ++h) {
+            const scalar_t d = g.drop(e, h);
+            if (d == 0) continue;
+            const scalar_t alpha = std::exp(g.score(e, i, j, h) - mp[i * H + h]) / sp[i * H + h];
+            cp[i * H + h] += alpha * d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
+          }
+        }
+        for (int64_t e = lo; e < hi; ++e)
+          for (int64_t h = 0; h < H; ++h) {
+            const scalar_t gs_e = grad_score(e, i, g.cp[e], h, nullptr);
+            gd[i * H + h] += gs_e;
+            if (gb) gb[e * H + h] = gs_e;
+          }
+      }
+    });
+    const index_t* trp = t_rowptr.data_ptr<index_t>();
+    const index_t* tcp = t_col.data_ptr<index_t>();
+    const index_t* tpp = t_perm.data_ptr<index_t>();
+    at::parallel_for(0, M, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j)
+        for (int64_t k = trp[j]; k < trp[j + 1]; ++k) {
+          const int64_t e = tpp[k], i = tcp[k];
+          for (int64_t h = 0; h < H; ++h) {
+            scalar_t weight;
+            gs[j * H + h] += grad_score(e, i, j, h, &weight);
+            if (weight != 0) axpy(gf + (j * H + h) * D, weight, go + (i * H + h) * D, D);
+          }
+        }
+    });
+  });
+  return {grad_feat, grad_src, grad_dst, grad_bias};
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("spmm", &spmm, "CSR SpMM with sum/mean/max reduction");
+  m.def("sddmm", &sddmm, "per-edge dot products");
+  m.def("edge_softmax", &edge_softmax, "softmax over each row's edges");
+  m.def("edge_softmax_backward", &edge_softmax_backward, "softmax Jacobian-vector product");
+  m.def("gat_forward", &gat_forward, "fused GAT forward");
+  m.def("gat_backward", &gat_backward, "fused GAT backward");
+}
