@@ -58,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("env", help="print versions and devices")
 
+    bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
+    bench.add_argument("what", choices=("ops", "train"))
+    bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
+    bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
+    bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
+    bench.add_argument("--width", type=int, nargs="+", default=None, help="ops: SpMM feature widths (default 64; 64 256 on a GPU)")
+    bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
+    bench.add_argument("--data-root")
+    bench.add_argument("--json", help="also write the results to this JSON file")
+
     board = sub.add_parser("leaderboard", help="leaderboard files")
     board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
     rec = board_sub.add_parser("record", help="copy a run folder's config and measured result into a leaderboard file")
@@ -188,6 +198,27 @@ def cmd_env(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from pathlib import Path
+
+    from cogdl import bench
+    from cogdl.experiment import pick_device
+
+    device = str(pick_device(args.device))
+    if args.what == "ops":
+        widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
+        report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
+    else:
+        report = bench.run_train(device, args.rounds, args.data_root, memory=not args.no_memory)
+    print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
+          f"{args.rounds} interleaved rounds, medians")
+    print(bench.format_rows(report["results"]))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(args.json)
+    return 0
+
+
 def cmd_leaderboard(args) -> int:
     from pathlib import Path
 
@@ -200,4 +231,4 @@ def cmd_leaderboard(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
-            "leaderboard": cmd_leaderboard}
+            "leaderboard": cmd_leaderboard, "bench": cmd_bench}

@@ -37,7 +37,8 @@ def test_spmm_matches_dense_reference(backend, name, reduce, dtype, index_dtype)
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(graph.num_nodes, 37, dtype=dtype, generator=generator)  # 37: not a block multiple
     weight = torch.rand(graph.num_edges, dtype=dtype, generator=generator)
-    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    # the summation order differs between backends: allow rounding that grows with the row length
+    tolerance = (1e-5 if dtype == torch.float32 else 1e-12) * max(1.0, graph.in_degree().max().item() ** 0.5)
     torch.testing.assert_close(spmm(graph, x, weight, reduce), dense_reduce(graph, weight, x, reduce),
                                atol=tolerance, rtol=tolerance)
 

@@ -1,0 +1,333 @@
+"""`cogdl bench ops` and `cogdl bench train`: our kernels and layers against their peers.
+
+Every case is timed in interleaved rounds (one run of each case per round, so background noise
+hits all of them alike) after a warm-up; we report the median, its ratio to the baseline of its
+group (torch.sparse CSR for SpMM, PyG for layers and models), achieved GB/s for SpMM, and peak
+memory of one forward+backward, measured in a fresh process per case on the CPU
+(peak RSS growth) or with `torch.cuda.max_memory_allocated` on a GPU.
+
+Graphs are seeded Chung-Lu power-law graphs: expected degree of node i proportional to
+(i + 1) ** (-1 / (gamma - 1)) with gamma = 2.5, edges drawn with replacement, self loops and
+repeats dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import platform
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+
+from cogdl.data.graph import Graph
+
+
+def chung_lu_graph(num_nodes: int, num_edges: int, seed: int = 0, gamma: float = 2.5) -> Graph:
+    """A power-law graph with about `num_edges` distinct directed edges, fully determined by `seed`."""
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.arange(1, num_nodes + 1, dtype=torch.float64).pow(-1.0 / (gamma - 1.0))
+    draws = int(num_edges * 1.1) + 16
+    src = torch.multinomial(weight, draws, replacement=True, generator=generator)
+    dst = torch.multinomial(weight, draws, replacement=True, generator=generator)
+    keep = src != dst
+    key = torch.unique(dst[keep] * num_nodes + src[keep])
+    key = key[torch.randperm(key.numel(), generator=generator)[:num_edges]]
+    return Graph.from_coo(key // num_nodes, key % num_nodes, num_nodes)
+
+
+@dataclass
+class Case:
+    group: str
+    name: str
+    mode: str  # "forward" or "forward+backward"
+    run: Callable[[], object] = field(repr=False)
+    bytes_moved: int = 0
+    baseline: bool = False
+    seconds: list[float] = field(default_factory=list)
+    memory_mb: float | None = None
+
+
+def time_interleaved(cases: list[Case], rounds: int, warmup: int = 2, device: str = "cpu") -> None:
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    for case in cases:
+        for _ in range(warmup):
+            case.run()
+    sync()
+    for _ in range(rounds):
+        for case in cases:
+            start = time.perf_counter()
+            case.run()
+            sync()
+            case.seconds.append(time.perf_counter() - start)
+
+
+def _backward(make_output: Callable[[], torch.Tensor], params: list[torch.Tensor]):
+    def run():
+        for p in params:
+            p.grad = None
+        make_output().sum().backward()
+
+    return run
+
+
+def _require_grad(*tensors):
+    return [t.detach().clone().requires_grad_() for t in tensors]
+
+
+# -- op-level cases -------------------------------------------------------------------------------
+def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Case]:
+    import torch_geometric.nn as pyg_nn
+
+    from cogdl.nn import GATConv, GCNConv
+    from cogdl.ops import backends, spmm
+
+    graph = graph.to(device)
+    n, e = graph.num_nodes, graph.num_edges
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(n, width, generator=generator).to(device)
+    weight = torch.rand(e, generator=generator).to(device)
+    edge_index = torch.stack([graph.col, graph.row])
+    adjacency = torch.sparse_csr_tensor(graph.rowptr, graph.col, weight, (n, n), check_invariants=False)
+    graph.transposed()
+    spmm_bytes = e * (8 + 4 + 4 * width) + n * 4 * width + (n + 1) * 8
+    cases = []
+    group = f"spmm F={width} {graph_name}"
+    for mode in ("forward", "forward+backward"):
+        xg, = _require_grad(x)
+        if mode == "forward":
+            cases.append(Case(group, "torch.sparse CSR", mode, lambda: adjacency @ x, spmm_bytes, baseline=True))
+        else:
+            cases.append(Case(group, "torch.sparse CSR", mode, _backward(lambda: adjacency @ xg, [xg]), 2 * spmm_bytes,
+                              baseline=True))
+        for backend in ("reference", "triton" if x.is_cuda else "cpu"):
+            if backends.load(backend) is None:
+                continue
+
+            def forward(backend=backend, inp=(x if mode == "forward" else xg)):
+                with _forced(backend):
+                    return spmm(graph, inp, weight)
+
+            run = forward if mode == "forward" else _backward(forward, [xg])
+            cases.append(Case(group, f"cogdl {backend}", mode, run, spmm_bytes * (1 if mode == "forward" else 2)))
+
+    in_width = 64
+    h = torch.randn(n, in_width, generator=generator).to(device)
+    for layer_group, ours, theirs in (
+        (f"GAT layer 8x8 {graph_name}", GATConv(in_width, 8, num_heads=8), pyg_nn.GATConv(in_width, 8, heads=8)),
+        (f"GCN layer 64 {graph_name}", GCNConv(in_width, 64), pyg_nn.GCNConv(in_width, 64)),
+    ):
+        ours, theirs = ours.to(device), theirs.to(device)
+        peers = [("PyG edge_index", lambda m=theirs: m(h, edge_index), list(theirs.parameters()), True)]
+        if "GCN" in layer_group:
+            adj_t = torch.sparse_csr_tensor(graph.rowptr, graph.col, torch.ones(e, device=device), (n, n), check_invariants=False)
+            peers.append(("PyG CSR adj_t", lambda m=theirs: m(h, adj_t), list(theirs.parameters()), False))
+        peers.append(("cogdl", lambda m=ours: m(graph, h), list(ours.parameters()), False))
+        for mode in ("forward", "forward+backward"):
+            for name, forward, params, baseline in peers:
+                if mode == "forward":
+                    run = (lambda f=forward: _no_grad(f))
+                else:
+                    run = _backward(forward, params)
+                cases.append(Case(layer_group, name, mode, run, baseline=baseline))
+    return cases
+
+
+class _forced:
+    """Temporarily force `COGDL_OPS` (benchmarks compare backends in one process)."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+
+    def __enter__(self):
+        self.old = os.environ.get("COGDL_OPS")
+        os.environ["COGDL_OPS"] = self.backend
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("COGDL_OPS", None)
+        else:
+            os.environ["COGDL_OPS"] = self.old
+
+
+def _no_grad(forward):
+    with torch.no_grad():
+        return forward()
+
+
+# -- training epochs ------------------------------------------------------------------------------
+def train_cases(device: str, data_root=None) -> list[Case]:
+    import torch.nn.functional as F
+    import torch_geometric.nn as pyg_nn
+
+    from cogdl.data.root import data_root as resolve_root
+    from cogdl.datasets.planetoid import load_planetoid
+    from cogdl.models.gat import GAT, GATConfig
+    from cogdl.models.gcn import GCN, GCNConfig
+    from cogdl.nn.functional import maybe_sparse
+    from cogdl.tasks.node_classification import row_normalize
+
+    dataset = load_planetoid("pubmed", resolve_root(data_root))
+    graph = dataset.graph.to(device)
+    x_dense = row_normalize(graph.x)
+    x_ours = maybe_sparse(x_dense)
+    y, train = graph.y, graph.masks["train"]
+    n = graph.num_nodes
+    edge_index = torch.stack([graph.col, graph.row])
+    adj_t = torch.sparse_csr_tensor(graph.rowptr, graph.col, torch.ones(graph.num_edges, device=device), (n, n),
+                                    check_invariants=False)
+    info = dataset.info
+
+    class PyGGCN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = pyg_nn.GCNConv(info.num_features, 64), pyg_nn.GCNConv(64, info.num_classes)
+
+        def forward(self, x, adjacency):
+            x = F.relu(self.conv1(F.dropout(x, 0.5, self.training), adjacency))
+            return self.conv2(F.dropout(x, 0.5, self.training), adjacency)
+
+    class PyGGAT(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = pyg_nn.GATConv(info.num_features, 8, heads=8, dropout=0.6)
+            self.conv2 = pyg_nn.GATConv(64, info.num_classes, heads=1, concat=False, dropout=0.6)
+
+        def forward(self, x, adjacency):
+            x = F.elu(self.conv1(F.dropout(x, 0.6, self.training), adjacency))
+            return self.conv2(F.dropout(x, 0.6, self.training), adjacency)
+
+    def epoch(model, forward):
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+
+        def run():
+            model.train()
+            optimizer.zero_grad()
+            F.cross_entropy(forward()[train], y[train]).backward()
+            optimizer.step()
+
+        return run
+
+    gcn, pyg_gcn = GCN(GCNConfig(), info).to(device), PyGGCN().to(device)
+    gat, pyg_gat = GAT(GATConfig(), info).to(device), PyGGAT().to(device)
+    group_gcn, group_gat = "GCN epoch PubMed (hidden 64)", "GAT epoch PubMed (8 heads x 8)"
+    return [
+        Case(group_gcn, "PyG CSR adj_t", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, adj_t)), baseline=True),
+        Case(group_gcn, "PyG edge_index", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, edge_index))),
+        Case(group_gcn, "cogdl", "train epoch", epoch(gcn, lambda: gcn(graph, x_ours))),
+        Case(group_gat, "PyG edge_index", "train epoch", epoch(pyg_gat, lambda: pyg_gat(x_dense, edge_index)),
+             baseline=True),
+        Case(group_gat, "cogdl", "train epoch", epoch(gat, lambda: gat(graph, x_ours))),
+    ]
+
+
+# -- memory, one case per fresh process -----------------------------------------------------------
+def _memory_worker(spec, queue):
+    kind, index, device, args = spec
+    cases = ops_cases(*args, device) if kind == "ops" else train_cases(device, *args)
+    case = cases[index]
+    case.run()  # warm-up: lazy initialisation is not the case's memory
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        case.run()
+        torch.cuda.synchronize()
+        queue.put((torch.cuda.max_memory_allocated() - base) / 2**20)
+        return
+    import ctypes
+    import gc
+
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as handle:  # reset the peak RSS (VmHWM) to the current RSS
+        handle.write("5")
+    base = _status_mb("VmRSS")
+    case.run()
+    queue.put(max(0.0, _status_mb("VmHWM") - base))
+
+
+def _status_mb(key: str) -> float:
+    with open("/proc/self/status") as handle:
+        line = next(line for line in handle if line.startswith(key + ":"))
+    return int(line.split()[1]) / 1024
+
+
+def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> None:
+    """Peak memory of each forward+backward case (or training epoch), each in a fresh process.
+
+    On the CPU: growth of the resident set over one run after a warm-up. Large buffers are forced
+    to be mmapped (MALLOC_MMAP_THRESHOLD_) so that freed memory leaves the resident set at once.
+    """
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")
+    context = multiprocessing.get_context("spawn")
+    for index, case in enumerate(cases):
+        if case.mode == "forward":
+            continue
+        queue = context.Queue()
+        process = context.Process(target=_memory_worker, args=((kind, index, device, args), queue))
+        process.start()
+        process.join()
+        case.memory_mb = queue.get() if process.exitcode == 0 else None
+
+
+# -- report ---------------------------------------------------------------------------------------
+def summarize(cases: list[Case]) -> list[dict]:
+    rows = []
+    for case in cases:
+        baseline = next((c for c in cases if c.group == case.group and c.mode == case.mode and c.baseline), None)
+        median = statistics.median(case.seconds)
+        row = {k: v for k, v in asdict(case).items() if k not in ("run", "seconds", "bytes_moved", "baseline")}
+        row.update(median_ms=median * 1e3, rounds=len(case.seconds),
+                   speedup_vs_baseline=(statistics.median(baseline.seconds) / median) if baseline else None,
+                   baseline=baseline.name if baseline else None,
+                   gb_per_s=(case.bytes_moved / median / 1e9) if case.bytes_moved else None)
+        base_memory = baseline.memory_mb if baseline else None
+        row["memory_vs_baseline"] = (case.memory_mb / base_memory) if case.memory_mb and base_memory else None
+        rows.append(row)
+    return rows
+
+
+def format_rows(rows: list[dict]) -> str:
+    lines = [f"{'group':<34} {'mode':<17} {'implementation':<18} {'median ms':>10} {'x baseline':>10} "
+             f"{'GB/s':>6} {'peak MB':>8} {'mem x':>6}"]
+    for r in rows:
+        fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
+        lines.append(f"{r['group']:<34} {r['mode']:<17} {r['name']:<18} {r['median_ms']:>10.2f} "
+                     f"{fmt(r['speedup_vs_baseline'], '>10.2f')} {fmt(r['gb_per_s'], '>6.1f')} "
+                     f"{fmt(r['memory_mb'], '>8.1f')} {fmt(r['memory_vs_baseline'], '>6.2f')}")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    from cogdl.environment import environment
+
+    env = environment()
+    return {"date": time.strftime("%Y-%m-%d %H:%M"), "platform": platform.platform(), "devices": env["devices"],
+            "torch_threads": env["torch_threads"], "packages": env["packages"], "git_commit": env["git_commit"]}
+
+
+def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: bool = True) -> dict:
+    graphs = [("cora-sized", 2708, 10556)] + ([("100k/1M", 100_000, 1_000_000)] if large else [])
+    all_rows = []
+    for graph_name, nodes, edges in graphs:
+        graph = chung_lu_graph(nodes, edges)
+        for width in widths:
+            cases = ops_cases(graph_name, graph, width, device)
+            time_interleaved(cases, rounds, device=device)
+            if memory:
+                measure_memory("ops", cases, device, (graph_name, graph, width))
+            all_rows += summarize(cases)
+    return {"machine": machine(), "device": device, "rounds": rounds, "results": all_rows}
+
+
+def run_train(device: str, rounds: int, data_root=None, memory: bool = True) -> dict:
+    cases = train_cases(device, data_root)
+    time_interleaved(cases, rounds, device=device)
+    if memory:
+        measure_memory("train", cases, device, (data_root,))
+    return {"machine": machine(), "device": device, "rounds": rounds, "results": summarize(cases)}

@@ -1,0 +1,30 @@
+import torch
+
+from cogdl.bench import Case, chung_lu_graph, format_rows, ops_cases, summarize, time_interleaved
+
+
+def test_chung_lu_graph_is_seeded_power_law_without_loops():
+    graph = chung_lu_graph(2000, 8000, seed=3)
+    again = chung_lu_graph(2000, 8000, seed=3)
+    assert torch.equal(graph.col, again.col) and torch.equal(graph.rowptr, again.rowptr)
+    assert not torch.equal(graph.col, chung_lu_graph(2000, 8000, seed=4).col)
+    assert graph.num_edges == 8000 and bool((graph.row != graph.col).all())
+    degree = graph.in_degree().float()
+    assert degree.max() > 20 * degree.mean()  # hubs: a heavy tail, unlike a uniform random graph
+
+
+def test_summarize_ratios_against_the_group_baseline():
+    slow = Case("g", "peer", "forward", lambda: None, baseline=True, seconds=[2.0, 4.0, 3.0])
+    fast = Case("g", "ours", "forward", lambda: None, bytes_moved=3_000_000_000, seconds=[1.0, 1.0, 1.5])
+    rows = {r["name"]: r for r in summarize([slow, fast])}
+    assert rows["ours"]["speedup_vs_baseline"] == 3.0 and rows["ours"]["gb_per_s"] == 3.0
+    assert "ours" in format_rows(list(rows.values()))
+
+
+def test_ops_cases_run_every_peer_on_a_small_graph():
+    cases = ops_cases("tiny", chung_lu_graph(300, 1500), 16, "cpu")
+    time_interleaved(cases, rounds=1, warmup=1)
+    names = {(c.group.split()[0], c.name) for c in cases}
+    assert ("spmm", "torch.sparse CSR") in names and ("spmm", "cogdl cpu") in names
+    assert ("GAT", "PyG edge_index") in names and ("GCN", "PyG CSR adj_t") in names
+    assert all(len(c.seconds) == 1 for c in cases)
