@@ -1,9 +1,13 @@
 """The training loop shared by tasks: epochs, early stopping, the best checkpoint, progress.
 
-Model selection: the epoch with the highest validation score wins, ties broken by the lower
-validation loss. Early stopping: training ends after `patience` epochs in which neither the
-validation score rose above its best nor the validation loss fell below its lowest (the rule of
-the GAT reference code). The best epoch's weights are restored before the task evaluates test.
+Model selection (`select_on`):
+- `"acc"`: the epoch with the highest validation score, ties broken by the lower validation loss;
+- `"loss"`: the epoch with the lowest validation loss;
+- `"acc+loss"`: the GAT reference code's rule - keep an epoch whose validation score is at least
+  the best seen so far and whose validation loss is at most the lowest seen so far.
+Early stopping: training ends after `patience` epochs in which neither the validation score rose
+above its best nor the validation loss fell below its lowest (also the GAT reference rule). The
+selected epoch's weights are restored before the task evaluates test.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Callable
 
 import torch
 
+SELECTION_RULES = ("acc", "loss", "acc+loss")
+
 
 @dataclass
 class TrainOutcome:
@@ -25,14 +31,15 @@ class TrainOutcome:
 
 
 def fit(model: torch.nn.Module, train_step: Callable[[], float],
-        validate: Callable[[], tuple[float, float]], epochs: int, patience: int, progress=None) -> TrainOutcome:
-    """Run `train_step` each epoch and `validate` -> (score, loss) after it; restore the best weights.
+        validate: Callable[[], tuple[float, float]], epochs: int, patience: int, progress=None,
+        select_on: str = "acc") -> TrainOutcome:
+    """Run `train_step` each epoch and `validate` -> (score, loss) after it; restore the selected weights.
 
     `progress`, when given, is a tqdm-like object whose `update(1)` is called once per epoch.
     """
     start = time.perf_counter()
     best_key = (float("-inf"), float("-inf"))
-    best_epoch, best_state = 0, copy.deepcopy(model.state_dict())
+    best_epoch, best_score, best_state = 0, float("-inf"), copy.deepcopy(model.state_dict())
     top_score, low_loss, waited = float("-inf"), float("inf"), 0
     epoch = 0
     for epoch in range(1, epochs + 1):
@@ -41,8 +48,14 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
         model.eval()
         with torch.no_grad():
             score, loss = validate()
-        if (score, -loss) > best_key:
-            best_key, best_epoch = (score, -loss), epoch
+        if select_on == "acc":
+            selected = (score, -loss) > best_key
+        elif select_on == "loss":
+            selected = -loss > best_key[1]
+        else:
+            selected = score >= top_score and loss <= low_loss
+        if selected:
+            best_key, best_epoch, best_score = (score, -loss), epoch, score
             best_state = copy.deepcopy(model.state_dict())
         if score > top_score or loss < low_loss:
             top_score, low_loss, waited = max(score, top_score), min(loss, low_loss), 0
@@ -54,4 +67,4 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
             break
     model.load_state_dict(best_state)
     model.eval()
-    return TrainOutcome(best_epoch, best_key[0], epoch, time.perf_counter() - start)
+    return TrainOutcome(best_epoch, best_score, epoch, time.perf_counter() - start)

@@ -34,11 +34,13 @@ class GATConfig:
     num_layers: int = field(default=2, metadata={"help": "number of GAT layers"})
     dropout: float = field(default=0.6, metadata={"help": "dropout on each layer's input"})
     attn_dropout: float = field(default=0.6, metadata={"help": "dropout on the attention coefficients"})
+    value_dropout: float = field(default=0.0, metadata={"help": "dropout on the projected features that are aggregated (authors' code: 0.6)"})
     negative_slope: float = field(default=0.2, metadata={"help": "LeakyReLU slope of the attention scores"})
 
     constraints = {
         "hidden_size": Interval(1), "num_heads": Interval(1), "num_out_heads": Interval(1), "num_layers": Interval(1),
         "dropout": Interval(0.0, 1.0, open_high=True), "attn_dropout": Interval(0.0, 1.0, open_high=True),
+        "value_dropout": Interval(0.0, 1.0, open_high=True),
         "negative_slope": Interval(0.0),
     }
 
@@ -55,9 +57,11 @@ class GAT(Model):
         c = config
         layers, width = [], info.num_features
         for _ in range(c.num_layers - 1):
-            layers.append(GATConv(width, c.hidden_size, c.num_heads, True, c.negative_slope, c.attn_dropout))
+            layers.append(GATConv(width, c.hidden_size, c.num_heads, True, c.negative_slope, c.attn_dropout,
+                                  value_dropout=c.value_dropout))
             width = c.hidden_size * c.num_heads
-        layers.append(GATConv(width, info.num_classes, c.num_out_heads, False, c.negative_slope, c.attn_dropout))
+        layers.append(GATConv(width, info.num_classes, c.num_out_heads, False, c.negative_slope, c.attn_dropout,
+                              value_dropout=c.value_dropout))
         self.layers = nn.ModuleList(layers)
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,8 @@ Per node, for each head k (with one self loop per node):
 Symbols: `W^k` `[F_in, D]` per head, `a_src^k`, `a_dst^k` `[D]`, `H` heads, `b` `[H*D]` or `[D]`.
 NOTE: the paper writes one vector `a` over `[W x_i || W x_j]`; splitting it into `a_dst` and
 `a_src` is the same function and lets the per-node products be computed once, not once per edge.
+NOTE: `value_dropout` follows the authors' code, which also drops the projected features `W x_j`
+before aggregating them (the attention scores use the undropped ones); the paper does not say so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 from torch import nn
 
 from cogdl.data.graph import Graph
-from cogdl.nn.functional import project
+from cogdl.nn.functional import dropout, project
 from cogdl.ops import gat_aggregate
 
 
@@ -33,15 +35,18 @@ class GATConv(nn.Module):
         negative_slope: LeakyReLU slope of the attention scores (default 0.2).
         attn_dropout: dropout on the normalised attention coefficients (default 0.0).
         bias: add a learnable bias (default True).
+        value_dropout: dropout on the projected features `W x_j` that are aggregated, after the
+            attention scores are computed from them (default 0.0).
 
     Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or sparse COO) -> `[N, H*D]` or `[N, D]`.
     """
 
     def __init__(self, in_channels: int, out_channels: int, num_heads: int = 1, concat: bool = True,
-                 negative_slope: float = 0.2, attn_dropout: float = 0.0, bias: bool = True):
+                 negative_slope: float = 0.2, attn_dropout: float = 0.0, bias: bool = True,
+                 value_dropout: float = 0.0):
         super().__init__()
         self.out_channels, self.num_heads, self.concat = out_channels, num_heads, concat
-        self.negative_slope, self.attn_dropout = negative_slope, attn_dropout
+        self.negative_slope, self.attn_dropout, self.value_dropout = negative_slope, attn_dropout, value_dropout
         self.weight = nn.Parameter(torch.empty(num_heads * out_channels, in_channels))
         self.att_src = nn.Parameter(torch.empty(1, num_heads, out_channels))
         self.att_dst = nn.Parameter(torch.empty(1, num_heads, out_channels))
@@ -58,7 +63,8 @@ class GATConv(nn.Module):
         h = project(x, self.weight).view(-1, self.num_heads, self.out_channels)
         attn_src = (h * self.att_src).sum(-1)
         attn_dst = (h * self.att_dst).sum(-1)
-        out = gat_aggregate(graph.with_self_loops(), h, attn_src, attn_dst, self.negative_slope,
+        values = dropout(h, self.value_dropout, self.training)
+        out = gat_aggregate(graph.with_self_loops(), values, attn_src, attn_dst, self.negative_slope,
                             self.attn_dropout, self.training)
         out = out.reshape(-1, self.num_heads * self.out_channels) if self.concat else out.mean(dim=1)
         return out + self.bias if self.bias is not None else out

@@ -1,8 +1,9 @@
 """Semi-supervised node classification on a fixed split (e.g. the Planetoid public split).
 
 Loss: cross-entropy on the training nodes. Optimiser: Adam with L2 weight decay on all weights.
-Selection: the epoch with the best validation accuracy (ties: lower validation loss), with early
-stopping after `patience` epochs without improvement (`cogdl.trainer.fit`). Test is evaluated once,
+Selection: by default the epoch with the best validation accuracy (ties: lower validation loss);
+`select_on` picks another rule of `cogdl.trainer.fit`; early stopping after `patience` epochs
+without improvement. Test is evaluated once,
 with the selected weights. Metrics: `acc`, `micro_f1`, `macro_f1` on `val` and `test`.
 """
 
@@ -13,14 +14,14 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from cogdl.config import Interval
+from cogdl.config import Choice, Interval
 from cogdl.data.dataset import Dataset
 from cogdl.errors import DataError
 from cogdl.nn.functional import maybe_sparse
 from cogdl.metrics import accuracy, classification_metrics
 from cogdl.registry import register_task
 from cogdl.tasks.base import Task
-from cogdl.trainer import fit
+from cogdl.trainer import SELECTION_RULES, fit
 
 
 @dataclass
@@ -30,8 +31,10 @@ class NodeClassificationConfig:
     lr: float = field(default=0.01, metadata={"help": "Adam learning rate"})
     weight_decay: float = field(default=5e-4, metadata={"help": "L2 weight decay (Adam)"})
     normalize_features: bool = field(default=True, metadata={"help": "divide each feature row by its sum"})
+    select_on: str = field(default="acc", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
 
-    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0)}
+    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
+                   "select_on": Choice(*SELECTION_RULES)}
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:
@@ -75,7 +78,7 @@ class NodeClassification(Task):
             logits = model(graph, x)[masks["val"]]
             return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
 
-        outcome = fit(model, train_step, validate, config.epochs, config.patience, progress)
+        outcome = fit(model, train_step, validate, config.epochs, config.patience, progress, config.select_on)
         with torch.no_grad():
             prediction = model(graph, x).argmax(1)
         metrics = {}
