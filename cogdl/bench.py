@@ -88,6 +88,10 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Ca
 
     graph = graph.to(device)
     n, e = graph.num_nodes, graph.num_edges
+    dgl = _optional_dgl()
+    if dgl is not None:
+        dgl_graph = dgl.graph((graph.col, graph.row), num_nodes=n)
+        dgl_looped = dgl.add_self_loop(dgl.remove_self_loop(dgl_graph))
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(n, width, generator=generator).to(device)
     weight = torch.rand(e, generator=generator).to(device)
@@ -114,6 +118,12 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Ca
 
             run = forward if mode == "forward" else _backward(forward, [xg])
             cases.append(Case(group, f"cogdl {backend}", mode, run, spmm_bytes * (1 if mode == "forward" else 2)))
+        if dgl is not None:
+            def dgl_spmm(inp=(x if mode == "forward" else xg)):
+                return dgl.ops.gspmm(dgl_graph, "mul", "sum", inp, weight)
+
+            run = dgl_spmm if mode == "forward" else _backward(dgl_spmm, [xg])
+            cases.append(Case(group, "DGL gspmm", mode, run, spmm_bytes * (1 if mode == "forward" else 2)))
 
     in_width = 64
     h = torch.randn(n, in_width, generator=generator).to(device)
@@ -126,6 +136,12 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Ca
         if "GCN" in layer_group:
             adj_t = torch.sparse_csr_tensor(graph.rowptr, graph.col, torch.ones(e, device=device), (n, n), check_invariants=False)
             peers.append(("PyG CSR adj_t", lambda m=theirs: m(h, adj_t), list(theirs.parameters()), False))
+        if dgl is not None:
+            import dgl.nn as dgl_nn
+
+            theirs_dgl = (dgl_nn.GATConv(in_width, 8, num_heads=8) if "GAT" in layer_group
+                          else dgl_nn.GraphConv(in_width, 64, norm="both")).to(device)
+            peers.append(("DGL", lambda m=theirs_dgl: m(dgl_looped, h), list(theirs_dgl.parameters()), False))
         peers.append(("cogdl", lambda m=ours: m(graph, h), list(ours.parameters()), False))
         for mode in ("forward", "forward+backward"):
             for name, forward, params, baseline in peers:
@@ -135,6 +151,16 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Ca
                     run = _backward(forward, params)
                 cases.append(Case(layer_group, name, mode, run, baseline=baseline))
     return cases
+
+
+def _optional_dgl():
+    """DGL when it imports here (an optional cross-check, never a dependency), else None."""
+    try:
+        import dgl
+
+        return dgl
+    except Exception:
+        return None
 
 
 class _forced:
@@ -301,6 +327,37 @@ def format_rows(rows: list[dict]) -> str:
                      f"{fmt(r['speedup_vs_baseline'], '>10.2f')} {fmt(r['gb_per_s'], '>6.1f')} "
                      f"{fmt(r['memory_mb'], '>8.1f')} {fmt(r['memory_vs_baseline'], '>6.2f')}")
     return "\n".join(lines)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    header = ("| group | mode | implementation | median ms | speed-up vs baseline | GB/s | peak MB | memory vs baseline |\n"
+              "|---|---|---|---:|---:|---:|---:|---:|")
+    fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
+    lines = [header]
+    for r in rows:
+        speedup = fmt(r["speedup_vs_baseline"], ".2f") + (f" (vs {r['baseline']})" if r["baseline"] else "")
+        lines.append(f"| {r['group']} | {r['mode']} | {r['name']} | {r['median_ms']:.2f} | {speedup} | "
+                     f"{fmt(r['gb_per_s'], '.1f')} | {fmt(r['memory_mb'], '.1f')} | {fmt(r['memory_vs_baseline'], '.2f')} |")
+    return "\n".join(lines)
+
+
+def write_markdown_section(path, name: str, report: dict, command: str) -> None:
+    """Replace the block between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` in `path`."""
+    from pathlib import Path
+
+    m = report["machine"]
+    body = (f"<!-- bench:{name} -->\n`{command}` - {m['date']}, {', '.join(m['devices'])}, torch threads "
+            f"{m['torch_threads']}, torch {m['packages']['torch']}, torch-geometric {m['packages']['torch-geometric']}, "
+            f"commit {m['git_commit']}, {report['rounds']} interleaved rounds, medians.\n\n"
+            f"{markdown_table(report['results'])}\n<!-- /bench:{name} -->")
+    path = Path(path)
+    text = path.read_text() if path.exists() else ""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    if start in text and end in text:
+        text = text[:text.index(start)] + body + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + ("\n\n" if text else "") + body + "\n"
+    path.write_text(text)
 
 
 def machine() -> dict:

@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
+    bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
 
     board = sub.add_parser("leaderboard", help="leaderboard files")
     board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
@@ -216,6 +217,9 @@ def cmd_bench(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(args.json)
+    if args.markdown:
+        bench.write_markdown_section(args.markdown, args.what, report, args.command_line)
+        print(args.markdown)
     return 0
 
 

@@ -30,6 +30,11 @@ def catalogue_graph(name: str) -> Graph:
     return Graph.from_coo(dst, src, n, coalesce=False)
 
 
+def with_index_dtype(graph: Graph, dtype) -> Graph:
+    """The same graph with its CSR index tensors in `dtype` (int32 or int64)."""
+    return Graph(graph.rowptr.to(dtype), graph.col.to(dtype))
+
+
 def random_graph(num_nodes: int = 60, num_edges: int = 400, seed: int = 0) -> tuple[Graph, torch.Tensor]:
     """A random directed graph without self loops and its PyG-style `edge_index` (`[src; dst]`)."""
     generator = torch.Generator().manual_seed(seed)

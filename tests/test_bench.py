@@ -28,3 +28,19 @@ def test_ops_cases_run_every_peer_on_a_small_graph():
     assert ("spmm", "torch.sparse CSR") in names and ("spmm", "cogdl cpu") in names
     assert ("GAT", "PyG edge_index") in names and ("GCN", "PyG CSR adj_t") in names
     assert all(len(c.seconds) == 1 for c in cases)
+
+
+def test_markdown_section_is_replaced_in_place(tmp_path):
+    from cogdl.bench import write_markdown_section
+
+    doc = tmp_path / "performance.md"
+    doc.write_text("# Performance\n\nprose\n")
+    row = {"group": "g", "mode": "forward", "name": "ours", "median_ms": 1.0, "speedup_vs_baseline": 2.0,
+           "baseline": "peer", "gb_per_s": None, "memory_mb": None, "memory_vs_baseline": None}
+    report = {"machine": {"date": "d", "devices": ["cpu"], "torch_threads": 2, "git_commit": "c",
+                          "packages": {"torch": "t", "torch-geometric": "p"}}, "rounds": 3, "results": [row]}
+    write_markdown_section(doc, "ops", report, "cogdl bench ops")
+    write_markdown_section(doc, "ops", report, "cogdl bench ops --again")
+    text = doc.read_text()
+    assert text.count("<!-- bench:ops -->") == 1 and "--again" in text and "prose" in text
+    assert "| g | forward | ours | 1.00 | 2.00 (vs peer) |" in text

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 import cogdl.ops.backends as backends
 from cogdl.ops import gat_aggregate
 from cogdl.ops.reference import keep_mask
-from graphs import CATALOGUE, catalogue_graph
+from graphs import CATALOGUE, catalogue_graph, with_index_dtype
 from conftest import AVAILABLE
 
 
@@ -29,8 +29,9 @@ def per_node_loop(graph, h, a_src, a_dst, bias, slope):
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
-def test_gat_aggregate_matches_per_node_loop(backend, name):
-    graph = catalogue_graph(name)
+@pytest.mark.parametrize("index_dtype", [torch.int32, torch.int64])
+def test_gat_aggregate_matches_per_node_loop(backend, name, index_dtype):
+    graph = with_index_dtype(catalogue_graph(name), index_dtype)
     h, a_src, a_dst, bias = inputs(graph, width=37)
     out = gat_aggregate(graph, h, a_src, a_dst, negative_slope=0.1, edge_bias=bias)
     torch.testing.assert_close(out, per_node_loop(graph, h, a_src, a_dst, bias, 0.1))

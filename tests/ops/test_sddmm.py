@@ -2,13 +2,14 @@ import pytest
 import torch
 
 from cogdl.ops import sddmm
-from graphs import CATALOGUE, catalogue_graph
+from graphs import CATALOGUE, catalogue_graph, with_index_dtype
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_sddmm_matches_per_edge_dot(backend, name, dtype):
-    graph = catalogue_graph(name)
+@pytest.mark.parametrize("index_dtype", [torch.int32, torch.int64])
+def test_sddmm_matches_per_edge_dot(backend, name, dtype, index_dtype):
+    graph = with_index_dtype(catalogue_graph(name), index_dtype)
     g = torch.Generator().manual_seed(0)
     a = torch.randn(graph.num_nodes, 3, 19, dtype=dtype, generator=g)
     b = torch.randn(graph.num_nodes, 3, 19, dtype=dtype, generator=g)

@@ -1,13 +1,8 @@
 import pytest
 import torch
 
-from cogdl.data import Graph
 from cogdl.ops import spmm
-from graphs import CATALOGUE, catalogue_graph, dense_adjacency
-
-
-def with_index_dtype(graph: Graph, dtype) -> Graph:
-    return Graph(graph.rowptr.to(dtype), graph.col.to(dtype))
+from graphs import CATALOGUE, catalogue_graph, dense_adjacency, with_index_dtype
 
 
 def dense_reduce(graph, weight, x, reduce):

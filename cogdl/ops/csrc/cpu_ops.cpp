@@ -13,7 +13,30 @@
 
 namespace {
 
-constexpr int64_t kGrain = 256;  // rows per parallel task
+// Split rows [0, n) into tasks of about equal work, counting each row as (its edges + 1), and
+// run body(begin, end) on them in parallel. Power-law graphs put most edges in a few rows, so an
+// even split of the rows would leave one thread with most of the work.
+template <typename index_t, typename Body>
+void parallel_rows(const index_t* rowptr, int64_t n, const Body& body) {
+  if (n <= 0) return;
+  const int64_t total = static_cast<int64_t>(rowptr[n] - rowptr[0]) + n;
+  const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(n, 8 * at::get_num_threads()));
+  auto boundary = [&](int64_t t) {  // first row r with work(r) = rowptr[r] - rowptr[0] + r >= t * total / tasks
+    const int64_t target = t * total / tasks;
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+      const int64_t mid = (lo + hi) / 2;
+      if (static_cast<int64_t>(rowptr[mid] - rowptr[0]) + mid < target) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
+  at::parallel_for(0, tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t begin = boundary(t), end = t + 1 == tasks ? n : boundary(t + 1);
+      if (begin < end) body(begin, end);
+    }
+  });
+}
 
 // Keep decision of attention dropout: the same 32-bit counter hash as cogdl/ops/reference.py.
 inline bool keep_edge(uint32_t seed, int64_t index, double p) {
@@ -69,7 +92,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     int64_t* ap = mode == 2 ? arg.data_ptr<int64_t>() : nullptr;
-    at::parallel_for(0, num_rows, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(rp, num_rows, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         scalar_t* o = op + i * H * D;
         const int64_t lo = rp[i], hi = rp[i + 1];
@@ -115,7 +138,7 @@ torch::Tensor sddmm(torch::Tensor rowptr, torch::Tensor col, torch::Tensor a, to
     const scalar_t* ap = a.data_ptr<scalar_t>();
     const scalar_t* bp = b.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
-    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(rp, N, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
         for (int64_t e = rp[i]; e < rp[i + 1]; ++e)
           for (int64_t h = 0; h < H; ++h)
@@ -135,7 +158,7 @@ torch::Tensor edge_softmax(torch::Tensor rowptr, torch::Tensor scores) {
     const index_t* rp = rowptr.data_ptr<index_t>();
     const scalar_t* sp = scores.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
-    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(rp, N, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
         for (int64_t h = 0; h < H; ++h) {
           scalar_t m = -std::numeric_limits<scalar_t>::infinity(), total = 0;
@@ -160,7 +183,7 @@ torch::Tensor edge_softmax_backward(torch::Tensor rowptr, torch::Tensor alpha, t
     const scalar_t* al = alpha.data_ptr<scalar_t>();
     const scalar_t* gp = grad.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
-    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(rp, N, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i)
         for (int64_t h = 0; h < H; ++h) {
           scalar_t total = 0;
@@ -220,7 +243,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
     scalar_t* op = out.data_ptr<scalar_t>();
     scalar_t* mp = row_max.data_ptr<scalar_t>();
     scalar_t* sp = row_sum.data_ptr<scalar_t>();
-    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(g.rp, N, [&](int64_t begin, int64_t end) {
       std::vector<scalar_t> m(H), total(H);
       for (int64_t i = begin; i < end; ++i) {
         const int64_t lo = g.rp[i], hi = g.rp[i + 1];
@@ -291,7 +314,7 @@ std::vector<torch::Tensor> gat_backward(
       if (weight) *weight = alpha * d;
       return alpha * (ge - cp[i * H + h]) * (pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope));
     };
-    at::parallel_for(0, N, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(g.rp, N, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t lo = g.rp[i], hi = g.rp[i + 1];
         for (int64_t e = lo; e < hi; ++e) {
@@ -314,7 +337,7 @@ std::vector<torch::Tensor> gat_backward(
     const index_t* trp = t_rowptr.data_ptr<index_t>();
     const index_t* tcp = t_col.data_ptr<index_t>();
     const index_t* tpp = t_perm.data_ptr<index_t>();
-    at::parallel_for(0, M, kGrain, [&](int64_t begin, int64_t end) {
+    parallel_rows(trp, M, [&](int64_t begin, int64_t end) {
       for (int64_t j = begin; j < end; ++j)
         for (int64_t k = trp[j]; k < trp[j + 1]; ++k) {
           const int64_t e = tpp[k], i = tcp[k];
