@@ -1,17 +1,19 @@
-"""Shared fixtures: the real data root, a CLI runner, small hand-made graphs."""
+"""Shared fixtures: the real data root, a CLI runner."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+import torch
 
-REPO = Path(__file__).resolve().parents[1]
-DATA_ROOT = Path(os.environ.get("COGDL_DATA") or REPO.parent / "shared" / "datasets").resolve()
+# Without a GPU the Triton kernels run in Triton's interpreter. Triton reads this when it is first
+# imported (PyG may import it early), so it is set here, before any test module loads.
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
+from helpers import DATA_ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +52,3 @@ def cli(capsys):
         return status, captured.out, captured.err
 
     return run
-
-
-def run_subprocess(*args: str, env_extra: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
-    """Run `python -m cogdl ARGS` in a child process (for behaviour that involves the process)."""
-    env = dict(os.environ, COGDL_DATA=str(DATA_ROOT), COGDL_OFFLINE="1", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "cogdl", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=600)

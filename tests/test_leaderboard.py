@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from cogdl.config import load_yaml
-from conftest import REPO
+from helpers import REPO
 
 PLANETOID = REPO / "leaderboard" / "planetoid" / "node_classification.yaml"
 

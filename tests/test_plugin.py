@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_subprocess
+from helpers import REPO, run_subprocess
 
 PLUGIN = REPO / "examples" / "plugin"
 
