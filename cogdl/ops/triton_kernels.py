@@ -254,6 +254,22 @@ def _gat_forward_kernel(rowptr, col, feat, a_src, a_dst, bias, out, row_max, row
 
 
 @triton.jit
+def _gat_row_tile(offs_e, mask_e, row, head, col, feat, a_src, a_dst, bias, mx, sm, g_row, offs_d, mask_d, H, D,
+                  slope, scale, seed, threshold, HAS_BIAS: tl.constexpr, DROPOUT: tl.constexpr):
+    """For a tile of row `row`'s edges: pre-activation scores, softmax weights and the gradient
+    w.r.t. the (dropped) weights, `g_e = d_e <grad_out[row], feat[j]>`."""
+    j = tl.load(col + offs_e, mask=mask_e, other=0).to(tl.int64)
+    pre, z = _gat_scores(offs_e, mask_e, row, j, head, a_src, a_dst, bias, H, slope, HAS_BIAS)
+    alpha = tl.where(mask_e, tl.exp(z - mx) / sm, 0.0)
+    tile = tl.load(feat + (j[:, None] * H + head) * D + offs_d[None, :], mask=mask_e[:, None] & mask_d[None, :],
+                   other=0.0)
+    g = tl.sum(tile * g_row[None, :], axis=1)
+    if DROPOUT:
+        g = tl.where(_keep(seed, offs_e * H + head, threshold), g * scale, 0.0)
+    return pre, alpha, g
+
+
+@triton.jit
 def _gat_backward_rows_kernel(rowptr, col, feat, a_src, a_dst, bias, row_max, row_sum, grad_out, c, grad_dst,
                               grad_bias, H, D, params, seed, threshold, HAS_BIAS: tl.constexpr,
                               DROPOUT: tl.constexpr, BIAS_GRAD: tl.constexpr, BLOCK_E: tl.constexpr,
@@ -273,14 +289,8 @@ def _gat_backward_rows_kernel(rowptr, col, feat, a_src, a_dst, bias, row_max, ro
     for base in range(start, end, BLOCK_E):
         offs_e = base + tl.arange(0, BLOCK_E)
         mask_e = offs_e < end
-        j = tl.load(col + offs_e, mask=mask_e, other=0).to(tl.int64)
-        _, z = _gat_scores(offs_e, mask_e, row, j, head, a_src, a_dst, bias, H, slope, HAS_BIAS)
-        alpha = tl.where(mask_e, tl.exp(z - mx) / sm, 0.0)
-        tile = tl.load(feat + (j[:, None] * H + head) * D + offs_d[None, :], mask=mask_e[:, None] & mask_d[None, :],
-                       other=0.0)
-        g = tl.sum(tile * g_row[None, :], axis=1)
-        if DROPOUT:
-            g = tl.where(_keep(seed, offs_e * H + head, threshold), g * scale, 0.0)
+        _, alpha, g = _gat_row_tile(offs_e, mask_e, row, head, col, feat, a_src, a_dst, bias, mx, sm, g_row, offs_d,
+                                    mask_d, H, D, slope, scale, seed, threshold, HAS_BIAS, DROPOUT)
         total += alpha * g
     c_row = tl.sum(total, axis=0)
     tl.store(c + row * H + head, c_row)
@@ -288,14 +298,8 @@ def _gat_backward_rows_kernel(rowptr, col, feat, a_src, a_dst, bias, row_max, ro
     for base in range(start, end, BLOCK_E):
         offs_e = base + tl.arange(0, BLOCK_E)
         mask_e = offs_e < end
-        j = tl.load(col + offs_e, mask=mask_e, other=0).to(tl.int64)
-        pre, z = _gat_scores(offs_e, mask_e, row, j, head, a_src, a_dst, bias, H, slope, HAS_BIAS)
-        alpha = tl.where(mask_e, tl.exp(z - mx) / sm, 0.0)
-        tile = tl.load(feat + (j[:, None] * H + head) * D + offs_d[None, :], mask=mask_e[:, None] & mask_d[None, :],
-                       other=0.0)
-        g = tl.sum(tile * g_row[None, :], axis=1)
-        if DROPOUT:
-            g = tl.where(_keep(seed, offs_e * H + head, threshold), g * scale, 0.0)
+        pre, alpha, g = _gat_row_tile(offs_e, mask_e, row, head, col, feat, a_src, a_dst, bias, mx, sm, g_row, offs_d,
+                                      mask_d, H, D, slope, scale, seed, threshold, HAS_BIAS, DROPOUT)
         grad_s = alpha * (g - c_row) * tl.where(pre > 0, 1.0, slope)
         acc += grad_s
         if BIAS_GRAD:
