@@ -53,7 +53,7 @@ template <typename scalar_t>
 inline scalar_t leaky(scalar_t s, double slope) { return s > 0 ? s : static_cast<scalar_t>(slope) * s; }
 
 template <typename scalar_t>
-inline scalar_t dot(const scalar_t* a, const scalar_t* b, int64_t n) {
+inline scalar_t dot(const scalar_t* __restrict__ a, const scalar_t* __restrict__ b, int64_t n) {
   scalar_t acc = 0;
 #pragma omp simd reduction(+ : acc)
   for (int64_t d = 0; d < n; ++d) acc += a[d] * b[d];
@@ -61,7 +61,7 @@ inline scalar_t dot(const scalar_t* a, const scalar_t* b, int64_t n) {
 }
 
 template <typename scalar_t>
-inline void axpy(scalar_t* out, scalar_t w, const scalar_t* x, int64_t n) {
+inline void axpy(scalar_t* __restrict__ out, scalar_t w, const scalar_t* __restrict__ x, int64_t n) {
 #pragma omp simd
   for (int64_t d = 0; d < n; ++d) out[d] += w * x[d];
 }
@@ -102,6 +102,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
         }
         for (int64_t e = lo; e < hi; ++e) {
           const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * H * D;
+          if (e + 1 < hi) __builtin_prefetch(xp + static_cast<int64_t>(cp[e + 1]) * H * D);
           for (int64_t h = 0; h < H; ++h) {
             const scalar_t we = wp ? wp[e * H + h] : scalar_t(1);
             if (mode == 2) {
