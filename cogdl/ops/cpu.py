@@ -16,7 +16,6 @@ from pathlib import Path
 
 import torch
 
-NAME = "cpu"
 SOURCE = Path(__file__).parent / "csrc" / "cpu_ops.cpp"
 _extension = None
 

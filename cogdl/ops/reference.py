@@ -18,7 +18,6 @@ import torch.nn.functional as F
 # torch announces its CSR support as "beta" once per process; it is our reference path.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
 
-NAME = "reference"
 
 
 def rows_of(rowptr: torch.Tensor, num_edges: int) -> torch.Tensor:

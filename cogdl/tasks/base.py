@@ -16,8 +16,6 @@ from typing import ClassVar
 
 class Task:
     Config: ClassVar[type]
-    #: metric reported first and used by default for model selection
-    primary_metric: ClassVar[str] = "test_acc"
 
     def prepare(self, dataset, config):
         return dataset

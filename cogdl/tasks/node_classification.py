@@ -48,7 +48,6 @@ class NodeClassification(Task):
     """Train on `train`, select on `val`, report `val_*` and `test_*` acc / micro-F1 / macro-F1."""
 
     Config = NodeClassificationConfig
-    primary_metric = "test_acc"
 
     def prepare(self, dataset: Dataset, config: NodeClassificationConfig) -> Dataset:
         graph = dataset.graph
