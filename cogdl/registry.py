@@ -41,6 +41,7 @@ class Registry:
         self._entries: dict[str, Entry] = {}
         self._discovered = False
         self._plugin_source: str | None = None
+        self._prefixes: dict[str, Callable[[str], Any]] = {}
 
     # -- registration ------------------------------------------------------------------------
     def register(self, name: str) -> Callable[[Any], Any]:
@@ -71,6 +72,16 @@ class Registry:
             return BUILTIN
         return module or "unknown"
 
+    def register_prefix(self, prefix: str) -> Callable[[Any], Any]:
+        """Decorator: names `<prefix>:<argument>` resolve to `factory(argument)`
+        (e.g. `hgb:PATH`, a folder in HGB's format)."""
+
+        def decorator(factory):
+            self._prefixes[prefix] = factory
+            return factory
+
+        return decorator
+
     # -- discovery ---------------------------------------------------------------------------
     def _discover(self) -> None:
         if self._discovered:
@@ -95,6 +106,11 @@ class Registry:
 
     def entry(self, name: str) -> Entry:
         self._discover()
+        prefix, sep, argument = name.partition(":")
+        if sep and prefix in self._prefixes and name not in self._entries:
+            if not argument:
+                raise UnknownName(f"{self.kind[:-1]} {name!r}: expected {prefix}:<argument>")
+            return Entry(name, self._prefixes[prefix](argument), BUILTIN)
         if name not in self._entries:
             raise UnknownName(f"unknown {self.kind[:-1]} {name!r}{did_you_mean(name, self._entries)}")
         return self._entries[name]
@@ -122,3 +138,4 @@ TASKS = Registry("tasks", "cogdl.tasks")
 register_model = MODELS.register
 register_dataset = DATASETS.register
 register_task = TASKS.register
+register_dataset_prefix = DATASETS.register_prefix

@@ -12,6 +12,9 @@ URLs, its license and citation, and the statistics the loader must reproduce:
     license: ...
     citation: ...
     stats: {num_nodes: 2708, num_edges: 10556, num_features: 1433, num_classes: 7}
+
+`sha256: null` marks a file no copy of which was available to hash (it is read unchecked), and
+`archive` names an official archive that holds the files when they have no direct URLs.
 """
 
 from __future__ import annotations
@@ -23,14 +26,14 @@ from pathlib import Path
 from cogdl.config import load_yaml
 from cogdl.errors import DataError, UnknownName, did_you_mean
 
-_CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage"}
+_CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage", "archive"}
 _FILE_KEYS = {"name", "sha256", "urls"}
 
 
 @dataclass(frozen=True)
 class DataFile:
     name: str
-    sha256: str
+    sha256: str | None
     urls: tuple[str, ...]
 
 
@@ -43,6 +46,7 @@ class Card:
     citation: str
     stats: dict
     homepage: str = ""
+    archive: str = ""
     path: str = ""
 
     def file(self, name: str) -> DataFile:
@@ -91,12 +95,12 @@ def parse_card(path: Path) -> Card:
     for i, entry in enumerate(data["files"] or []):
         if not isinstance(entry, dict) or set(entry) != _FILE_KEYS:
             fail(f"files[{i}]: expected exactly the keys {sorted(_FILE_KEYS)}")
-        sha = str(entry["sha256"]).lower()
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            fail(f"files[{i}] ({entry['name']}): sha256 must be 64 hex digits")
+        sha = None if entry["sha256"] is None else str(entry["sha256"]).lower()
+        if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
+            fail(f"files[{i}] ({entry['name']}): sha256 must be 64 hex digits (or null: not pinned)")
         files.append(DataFile(str(entry["name"]), sha, tuple(entry["urls"] or ())))
     return Card(
         id=data["id"], title=data["title"], files=tuple(files), license=data["license"],
         citation=str(data["citation"]).strip(), stats=dict(data["stats"]), homepage=data.get("homepage", ""),
-        path=str(path),
+        archive=data.get("archive", ""), path=str(path),
     )

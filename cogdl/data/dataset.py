@@ -17,6 +17,9 @@ class DatasetInfo:
         num_classes: number of classes `C`.
         multi_label: whether a node may carry several labels (targets are `[N, C]`).
         metric: the default metric name without its split (`"acc"`, `"macro_f1"`, ...).
+        num_edge_types: edge types of a typed graph (`HeteroGraph.to_homogeneous()`), else 0.
+
+    For link prediction, `num_classes` is the width of the node embeddings the model outputs.
     """
 
     name: str
@@ -24,6 +27,7 @@ class DatasetInfo:
     num_classes: int
     multi_label: bool = False
     metric: str = "acc"
+    num_edge_types: int = 0
 
 
 @dataclass

@@ -11,6 +11,9 @@ from typing import Callable
 
 import torch
 
+#: extra attributes of a graph made by `HeteroGraph.to_homogeneous()`, kept by `Graph.to`
+TYPED_FIELDS = ("node_type", "edge_type", "num_edge_types")
+
 
 def csr_from_coo(dst: torch.Tensor, src: torch.Tensor, num_nodes: int, edge_weight=None, coalesce: bool = True,
                  num_cols: int | None = None):
@@ -113,8 +116,13 @@ class Graph:
     def to(self, device) -> "Graph":
         """A copy on `device` (derived forms are recomputed there on first use)."""
         move = lambda t: t.to(device) if t is not None else None  # noqa: E731
-        return Graph(move(self.rowptr), move(self.col), move(self.edge_weight), move(self.x), move(self.y),
-                     {k: move(v) for k, v in self.masks.items()})
+        moved = Graph(move(self.rowptr), move(self.col), move(self.edge_weight), move(self.x), move(self.y),
+                      {k: move(v) for k, v in self.masks.items()})
+        for name in TYPED_FIELDS:
+            if hasattr(self, name):
+                value = getattr(self, name)
+                setattr(moved, name, move(value) if isinstance(value, torch.Tensor) else value)
+        return moved
 
     def __repr__(self) -> str:
         feats = None if self.x is None else tuple(self.x.shape)

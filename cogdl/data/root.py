@@ -2,7 +2,8 @@
 
 The root is `--data-root`, else `$COGDL_DATA`, else `~/.cache/cogdl/datasets`. A file listed on a
 card lives at `<root>/<id>/<name>`; a `<name>.gz` there is read transparently instead. Its
-content (uncompressed) must have the card's sha256. A missing file is downloaded from the card's
+content (uncompressed) must have the card's sha256 (a card may leave a file unpinned, sha256
+null, when no copy was available to hash; such files are read unchecked). A missing file is downloaded from the card's
 URLs to a temporary name in the same folder, checked, and only then renamed into place, so no
 half-written file is ever visible; `COGDL_OFFLINE=1` forbids the network.
 """
@@ -45,14 +46,16 @@ def read_dataset_file(card: Card, name: str, root: Path) -> bytes:
     folder = dataset_dir(card, root)
     plain, packed = folder / name, folder / f"{name}.gz"
     if not plain.exists() and not packed.exists():
-        download(entry, plain)
+        download(entry, plain, card.archive and f"the archive {card.archive} (extract {name} into {folder})")
     path = plain if plain.exists() else packed
-    data = _read(path)
-    check_sha256(path, data, entry.sha256)
+    data = read_plain_or_gz(path)
+    if entry.sha256 is not None:
+        check_sha256(path, data, entry.sha256)
     return data
 
 
-def _read(path: Path) -> bytes:
+def read_plain_or_gz(path: Path) -> bytes:
+    """The bytes of `path`, gunzipped when its name ends in `.gz`."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -75,12 +78,13 @@ def check_sha256(path: Path, data: bytes, expected: str) -> None:
                         "the file is corrupted or not the one the card names: delete it and download again")
 
 
-def download(entry: DataFile, target: Path) -> None:
+def download(entry: DataFile, target: Path, source_hint: str = "") -> None:
     """Fetch `entry` to `target` through a checked temporary file, trying each URL in turn."""
     if offline() or not entry.urls:
-        reason = "COGDL_OFFLINE is set" if entry.urls else "the card lists no URL"
-        raise DataError(f"missing data file {target} ({reason}); download it from "
-                        f"{' or '.join(entry.urls) or 'its source'} (sha256 {entry.sha256}) "
+        reason = "COGDL_OFFLINE is set" if entry.urls else "the card lists no direct URL"
+        source = " or ".join(entry.urls) or source_hint or "its source"
+        pinned = f" (sha256 {entry.sha256})" if entry.sha256 else ""
+        raise DataError(f"missing data file {target} ({reason}); download it from {source}{pinned} "
                         "or point --data-root / COGDL_DATA at a folder that has it")
     target.parent.mkdir(parents=True, exist_ok=True)
     problems = []
@@ -93,7 +97,7 @@ def download(entry: DataFile, target: Path) -> None:
                 while chunk := response.read(1 << 20):
                     digest.update(chunk)
                     out.write(chunk)
-            if digest.hexdigest() != entry.sha256:
+            if entry.sha256 is not None and digest.hexdigest() != entry.sha256:
                 problems.append(f"{url}: sha256 {digest.hexdigest()} != expected {entry.sha256}")
                 continue
             os.replace(tmp, target)
