@@ -1,8 +1,9 @@
-"""Classification metrics as fractions in [0, 1], single-label or multi-label.
+"""Metrics as fractions in [0, 1]: classification (single- or multi-label) and link ranking.
 
 Single-label inputs are `[N]` integer class ids. Multi-label inputs are `[N, C]` 0/1 indicator
 matrices (predictions thresholded by the caller). Macro-F1 averages per-class F1 over the classes
 present in the targets or the predictions, as scikit-learn does; micro-F1 pools the counts.
+Link prediction: ROC-AUC over all candidate links and HGB's MRR per head node.
 """
 
 from __future__ import annotations
@@ -55,3 +56,37 @@ def classification_metrics(y_true, y_pred) -> dict[str, float]:
         "micro_f1": f1_score(y_true, y_pred, "micro"),
         "macro_f1": f1_score(y_true, y_pred, "macro"),
     }
+
+
+def roc_auc(labels, scores) -> float:
+    """Area under the ROC curve: the probability that a random positive outscores a random
+    negative, ties counting one half (the Mann-Whitney U statistic over average ranks)."""
+    labels, scores = _as_numpy(labels).astype(bool), _as_numpy(scores).astype(np.float64)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if positives == 0 or negatives == 0:
+        raise ValueError("ROC-AUC needs at least one positive and one negative")
+    order = np.argsort(scores, kind="mergesort")
+    sorted_scores = scores[order]
+    ranks = np.empty(scores.size, dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], scores.size]
+    for start, end in zip(starts, ends):  # average rank (1-based) within each group of ties
+        ranks[order[start:end]] = (start + end + 1) / 2.0
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))
+
+
+def mrr_per_head(heads, labels, scores) -> float:
+    """HGB's MRR: for each head node, 1 / (1 + rank of its best-scored positive among its
+    candidates), averaged over the heads that have a positive. Ties keep the candidates' order."""
+    heads, labels, scores = _as_numpy(heads), _as_numpy(labels).astype(bool), _as_numpy(scores)
+    order = np.lexsort((-scores, heads))  # by head, then by descending score (stable)
+    heads, labels = heads[order], labels[order]
+    starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
+    reciprocal = []
+    for start, end in zip(starts, np.r_[starts[1:], heads.size]):
+        hits = np.flatnonzero(labels[start:end])
+        if hits.size:
+            reciprocal.append(1.0 / (1 + hits[0]))
+    if not reciprocal:
+        raise ValueError("MRR needs at least one positive")
+    return float(np.mean(reciprocal))

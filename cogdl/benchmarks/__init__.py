@@ -1,0 +1,1 @@
+"""Benchmark protocols that are more than a task: HGB's splits, negatives and submission files."""
