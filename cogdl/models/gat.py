@@ -50,7 +50,7 @@ class GAT(Model):
     """Velickovic et al.'s GAT for node classification."""
 
     Config = GATConfig
-    supported_tasks = ("node_classification",)
+    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction")
 
     def __init__(self, config: GATConfig, info):
         super().__init__(config, info)

@@ -38,7 +38,7 @@ class GCN(Model):
     """Kipf & Welling's GCN for node classification."""
 
     Config = GCNConfig
-    supported_tasks = ("node_classification",)
+    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction")
 
     def __init__(self, config: GCNConfig, info):
         super().__init__(config, info)
