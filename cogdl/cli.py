@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default auto)")
     train.add_argument("--out", default="runs", help="root of the run folders (default ./runs)")
     train.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
+    train.add_argument("--export-predictions", metavar="DIR",
+                       help="write the task's prediction files here, one per seed (HGB: its submission format)")
 
     listing = sub.add_parser("list", help="list registered models, datasets and tasks")
     listing.add_argument("kind", nargs="?", choices=KINDS)
@@ -98,7 +100,8 @@ def cmd_train(args) -> int:
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
     result = experiment(args.task, args.model, args.dataset, seeds, config_file=args.config,
                         device=args.device, out=args.out, data_root=args.data_root,
-                        progress=sys.stderr.isatty(), command=args.command_line, **parse_set(args.set))
+                        progress=sys.stderr.isatty(), command=args.command_line,
+                        export_predictions=args.export_predictions, **parse_set(args.set))
     print(f"{args.model} on {args.dataset} ({args.task}), {len(seeds)} seed(s), {result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
     print(result.run_dir)

@@ -4,7 +4,7 @@ Run folder (DESIGN.md, a contract that scripts read):
 
     <out>/<task>/<dataset>/<model>/<YYYYmmdd-HHMMSS>-<hash>/
       config.resolved.yaml   env.json
-      seed_<k>/metrics.json
+      seed_<k>/metrics.json  seed_<k>/<artifacts of the task, e.g. split.json>
       summary.json           {"task", "model", "dataset", "n", "metrics": {name: {"mean", "std", "values"}}}
       summary.csv
 
@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import random
+import re
 import shutil
 import statistics
 import tempfile
@@ -36,6 +38,7 @@ from cogdl.data.root import data_root as resolve_data_root
 from cogdl.environment import environment
 from cogdl.errors import ConfigError
 from cogdl.registry import DATASETS, MODELS, TASKS
+from cogdl.tasks.base import SeedContext
 
 SPLITS = ("train_", "val_", "test_")
 
@@ -100,7 +103,7 @@ def seed_everything(seed: int) -> None:
 
 def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, config_file=None,
                device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
-               command: str | None = None, **overrides) -> Result:
+               command: str | None = None, export_predictions: str | Path | None = None, **overrides) -> Result:
     """Train `model` on `dataset` for `task` once per seed and summarise.
 
     Args:
@@ -112,6 +115,8 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         data_root: the data root (else `$COGDL_DATA`, else `~/.cache/cogdl/datasets`).
         progress: show a tqdm bar on stderr.
         command: the command line that launched the run, recorded in `env.json`.
+        export_predictions: a folder for the task's prediction files (e.g. HGB's submission
+            format), one per seed; each file appears complete or not at all.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
     """
     seeds = list(seeds)
@@ -136,20 +141,42 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     runner = task_cls()
     data = runner.prepare(load_dataset(resolve_data_root(data_root)), resolved.task)
     bar = _progress_bar(progress, len(seeds) * getattr(resolved.task, "epochs", 1), f"{model} on {dataset}")
-    records = []
+    records, artifacts = [], {}
     try:
         for seed in seeds:
             seed_everything(seed)
             net = model_cls(resolved.model, data.info).to(torch_device)
-            records.append({"seed": seed, **runner.run(net, data, resolved.task, torch_device, bar)})
+            context = SeedContext(seed, export_predictions=export_predictions is not None)
+            records.append({"seed": seed, **runner.run(net, data, resolved.task, torch_device, bar, context)})
+            artifacts[seed] = context.artifacts
+            if export_predictions is not None:
+                write_files_atomically(Path(export_predictions), context.predictions)
     finally:
         if bar is not None:
             bar.close()
     result = Result(task, model, dataset, records, summarize(records), resolved.flat,
                     wall_seconds=time.perf_counter() - started)
     if out is not None:
-        result.run_dir = write_run_folder(Path(out), result, seeds, resolved, env)
+        result.run_dir = write_run_folder(Path(out), result, seeds, resolved, env, artifacts)
     return result
+
+
+def write_files_atomically(folder: Path, files: dict[str, str]) -> None:
+    """Write each `name -> text` into `folder` through a temporary file renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.replace(tmp, folder / name)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def path_safe(name: str) -> str:
+    """A dataset name usable as one folder name (`hgb:/data/x` -> `hgb_data_x`)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "dataset"
 
 
 def _progress_bar(enabled: bool, total: int, description: str):
@@ -160,10 +187,11 @@ def _progress_bar(enabled: bool, total: int, description: str):
     return tqdm(total=total, desc=description, unit="epoch", leave=False)
 
 
-def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, env: dict) -> Path:
+def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, env: dict,
+                     artifacts: dict[int, dict[str, str]] | None = None) -> Path:
     config_text = yaml.safe_dump(resolved.flat, sort_keys=True)
     digest = hashlib.sha256((config_text + repr(seeds)).encode()).hexdigest()[:8]
-    parent = out / result.task / result.dataset / result.model
+    parent = out / result.task / path_safe(result.dataset) / result.model
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=".partial-"))
     try:
@@ -173,6 +201,8 @@ def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: Reso
             seed_dir = staging / f"seed_{record['seed']}"
             seed_dir.mkdir()
             (seed_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+            for name, text in (artifacts or {}).get(record["seed"], {}).items():
+                (seed_dir / name).write_text(text)
         summary = {"task": result.task, "model": result.model, "dataset": result.dataset, "n": len(seeds),
                    "seeds": seeds, "wall_seconds": result.wall_seconds,
                    "metrics": {k: {"mean": v["mean"], "std": v["std"], "values": v["values"]}

@@ -61,7 +61,7 @@ class NodeClassification(Task):
             graph.x = row_normalize(graph.x)
         return dataset
 
-    def run(self, model, dataset: Dataset, config: NodeClassificationConfig, device, progress=None):
+    def run(self, model, dataset: Dataset, config: NodeClassificationConfig, device, progress=None, context=None):
         graph = dataset.graph.to(device)
         x, y, masks = maybe_sparse(graph.x), graph.y, graph.masks
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)

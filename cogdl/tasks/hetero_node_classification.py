@@ -1,0 +1,118 @@
+"""Node classification on a heterogeneous graph with HGB's protocol (Lv, Ding et al., KDD 2021).
+
+Inputs: HGB's `feats_type` choice of node features (`cogdl.nn.typed_input.hgb_input_features`),
+projected per node type to `input_dim` (`TypedInputProjection`), on the typed graph with reverse
+links and self loops (`HeteroGraph.to_homogeneous()`); the model maps `[N, input_dim]` to class
+logits. Split: `label.dat.test` tests; 20% of `label.dat`, drawn with the run seed, validates
+(`cogdl.benchmarks.hgb`); the ids and their sha256 go to `seed_<k>/split.json`.
+Loss: cross-entropy, or for multi-label data binary cross-entropy on sigmoid outputs (predicted
+label: logit > 0). Selection: lowest validation loss, early stopping after `patience` epochs (as
+HGB's `EarlyStopping`). Metrics: `macro_f1` (primary) and `micro_f1` on `val` and `test`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.benchmarks.hgb import hgb_node_split, node_submission, split_record, submission_name
+from cogdl.config import Choice, Interval
+from cogdl.data.dataset import DatasetInfo
+from cogdl.errors import DataError
+from cogdl.metrics import f1_score
+from cogdl.nn.typed_input import TypedInputProjection, hgb_input_features, move_inputs
+from cogdl.registry import register_task
+from cogdl.tasks.base import Task
+from cogdl.trainer import SELECTION_RULES, fit
+
+
+@dataclass
+class HeteroNodeClassificationConfig:
+    epochs: int = field(default=300, metadata={"help": "maximum training epochs"})
+    patience: int = field(default=30, metadata={"help": "epochs without validation improvement before stopping"})
+    lr: float = field(default=5e-4, metadata={"help": "Adam learning rate"})
+    weight_decay: float = field(default=1e-4, metadata={"help": "L2 weight decay (Adam)"})
+    feats_type: int = field(default=3, metadata={"help": "HGB input features: 0 all, 1 target + zeros, 2 target + one-hot ids, 3 one-hot ids"})
+    input_dim: int = field(default=64, metadata={"help": "width of the per-type input projection"})
+    val_ratio: float = field(default=0.2, metadata={"help": "share of label.dat that validates"})
+    select_on: str = field(default="loss", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
+
+    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
+                   "feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1),
+                   "val_ratio": Interval(0.01, 0.99), "select_on": Choice(*SELECTION_RULES)}
+
+
+class HeteroNodeClassifier(nn.Module):
+    """The task's per-type input projection followed by the model."""
+
+    def __init__(self, projection: TypedInputProjection, model: nn.Module):
+        super().__init__()
+        self.projection, self.model = projection, model
+
+    def forward(self, graph, inputs: list) -> torch.Tensor:
+        return self.model(graph, self.projection(inputs))
+
+
+@register_task("hetero_node_classification")
+class HeteroNodeClassification(Task):
+    """HGB node classification: train on `label.dat`, select on its held-out 20%, test on `label.dat.test`."""
+
+    Config = HeteroNodeClassificationConfig
+
+    def prepare(self, dataset, config: HeteroNodeClassificationConfig):
+        if getattr(dataset, "kind", None) != "node":
+            raise DataError(f"dataset {dataset.info.name!r} is not an HGB node classification dataset "
+                            "(hetero_node_classification needs label.dat and label.dat.test)")
+        hetero = dataset.graph
+        dataset.typed_graph = hetero.to_homogeneous()
+        dataset.inputs, dataset.in_dims, dataset.one_hot = hgb_input_features(
+            hetero.features, hetero.counts, dataset.target_type, config.feats_type)
+        dataset.info = DatasetInfo(dataset.info.name, config.input_dim, dataset.info.num_classes,
+                                   dataset.info.multi_label, dataset.info.metric, dataset.typed_graph.num_edge_types)
+        return dataset
+
+    def run(self, model, dataset, config: HeteroNodeClassificationConfig, device, progress=None, context=None):
+        train_ids, val_ids = hgb_node_split(dataset.train_ids, context.seed if context else 0, config.val_ratio)
+        test_ids = dataset.test_ids
+        if context is not None:
+            record = split_record(train=train_ids, val=val_ids, test=test_ids)
+            context.artifacts["split.json"] = json.dumps(record) + "\n"
+        net = HeteroNodeClassifier(TypedInputProjection(dataset.in_dims, dataset.one_hot, config.input_dim), model)
+        net = net.to(device)
+        graph, inputs, y = dataset.typed_graph.to(device), move_inputs(dataset.inputs, device), dataset.y.to(device)
+        multi_label = dataset.info.multi_label
+        loss_of = F.binary_cross_entropy_with_logits if multi_label else F.cross_entropy
+        optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+
+        def predict(logits):
+            return (logits > 0).long() if multi_label else logits.argmax(1)
+
+        def train_step() -> float:
+            optimizer.zero_grad()
+            loss = loss_of(net(graph, inputs)[train_ids], y[train_ids])
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+
+        def validate() -> tuple[float, float]:
+            logits = net(graph, inputs)[val_ids]
+            return f1_score(y[val_ids], predict(logits), "macro"), loss_of(logits, y[val_ids]).item()
+
+        outcome = fit(net, train_step, validate, config.epochs, config.patience, progress, config.select_on)
+        with torch.no_grad():
+            prediction = predict(net(graph, inputs)).cpu()
+        y = y.cpu()
+        metrics = {}
+        for split, ids in (("val", val_ids), ("test", test_ids)):
+            metrics[f"{split}_macro_f1"] = f1_score(y[ids], prediction[ids], "macro")
+            metrics[f"{split}_micro_f1"] = f1_score(y[ids], prediction[ids], "micro")
+        if context is not None and context.export_predictions:
+            node_types = dataset.typed_graph.node_type[test_ids]
+            name = submission_name(dataset.info.name, context.seed)
+            context.predictions[name] = node_submission(test_ids, node_types, prediction[test_ids])
+        metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run, fit_seconds=outcome.seconds)
+        return metrics
