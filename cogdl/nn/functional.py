@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import csr_from_coo
+from cogdl.ops import reference
+from cogdl.ops.backends import kernels_for
 
 #: features with at most this share of non-zeros are made `SparseFeatures` by `maybe_sparse`
 SPARSE_DENSITY = 0.25
@@ -62,13 +64,18 @@ def maybe_sparse(x: torch.Tensor):
 def dropout(x, p: float, training: bool):
     """Inverted dropout; for `SparseFeatures`, only the stored values are dropped.
 
-    NOTE: the mask comes from `rand >= p` rather than `torch.bernoulli`, which is several times
-    slower on CPU; the distribution is the same.
+    NOTE: the keep decisions come from the counter hash of `cogdl.ops.reference.keep_mask` with
+    a seed drawn from torch's generator, computed by the backend's `dropout_scale` (the C++ one
+    on CPU), not from `torch.rand`: on CPU that makes the mask several times cheaper, and the
+    backward multiplies by the same saved multipliers. Each value is kept with probability 1 - p.
     """
     if not training or p == 0.0:
         return x
     values = x.values if isinstance(x, SparseFeatures) else x
-    dropped = values * (torch.rand_like(values) >= p) * (1.0 / (1.0 - p))
+    seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+    make = getattr(kernels_for(values), "dropout_scale", reference.dropout_scale)
+    scale = make(seed, values.numel(), p, values.device).view(values.shape).to(values.dtype)
+    dropped = values * scale
     return x.with_values(dropped) if isinstance(x, SparseFeatures) else dropped
 
 

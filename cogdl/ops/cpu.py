@@ -74,3 +74,7 @@ def gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, state, grad
     grads = _extension.gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, *state, grad_out,
                                     t_rowptr, t_col, t_perm, need_bias_grad)
     return grads[0], grads[1], grads[2], (grads[3] if need_bias_grad else None)
+
+
+def dropout_scale(seed: int, numel: int, p: float, device):
+    return _extension.dropout_scale(seed, numel, p)

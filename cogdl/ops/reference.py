@@ -105,6 +105,12 @@ def keep_mask(seed: int, num_edges: int, num_heads: int, p: float, device) -> to
     return x.to(torch.float64) * (1.0 / 2**32) >= p
 
 
+def dropout_scale(seed: int, numel: int, p: float, device) -> torch.Tensor:
+    """`[numel]` float32 inverted-dropout multipliers, `1 / (1 - p)` where `keep_mask` keeps, else 0."""
+    keep = keep_mask(seed, numel, 1, p, device).view(-1)
+    return keep.to(torch.float32) * (1.0 / (1.0 - p))
+
+
 def _gat_alpha(rowptr, col, a_src, a_dst, bias, slope):
     row = rows_of(rowptr, col.numel())
     scores = a_src[col.long()] + a_dst[row]

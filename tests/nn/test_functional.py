@@ -37,3 +37,24 @@ def test_dropout_on_sparse_features_drops_stored_values_only():
     assert 0 < int(kept.sum()) < features.values.numel()
     torch.testing.assert_close(dropped.values[kept], 2 * features.values[kept])
     assert dropout(features, 0.5, training=False) is features
+
+
+def test_dropout_keeps_one_minus_p_scaled_and_backends_agree(monkeypatch):
+    x = torch.ones(200_000)
+    rates = {}
+    for backend in ("reference", "cpu"):
+        monkeypatch.setenv("COGDL_OPS", backend)
+        torch.manual_seed(7)
+        rates[backend] = dropout(x, 0.3, True)
+    kept = rates["reference"] != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.005
+    assert torch.equal(rates["reference"][kept], torch.full((int(kept.sum()),), 1 / 0.7))
+    assert torch.equal(rates["reference"], rates["cpu"])
+    assert torch.equal(dropout(x, 0.3, False), x)
+
+
+def test_dropout_backward_uses_the_forward_mask():
+    x = torch.randn(1000, 8, requires_grad=True)
+    y = dropout(x, 0.5, True)
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, (y != 0).float() * 2.0)

@@ -38,7 +38,7 @@ void parallel_rows(const index_t* rowptr, int64_t n, const Body& body) {
   });
 }
 
-// Keep decision of attention dropout: the same 32-bit counter hash as cogdl/ops/reference.py.
+// Keep decision of (attention) dropout: the same 32-bit counter hash as cogdl/ops/reference.py.
 inline bool keep_edge(uint32_t seed, int64_t index, double p) {
   uint32_t x = static_cast<uint32_t>(index & 0xFFFFFFFF) ^ seed;
   x ^= x >> 16;
@@ -353,6 +353,17 @@ std::vector<torch::Tensor> gat_backward(
   return {grad_feat, grad_src, grad_dst, grad_bias};
 }
 
+// Inverted-dropout multipliers of `numel` values: 1/(1-p) where keep_edge(seed, i, p), else 0.
+torch::Tensor dropout_scale(int64_t seed, int64_t numel, double p) {
+  auto out = torch::empty({numel}, torch::kFloat32);
+  float* o = out.data_ptr<float>();
+  const float scale = static_cast<float>(1.0 / (1.0 - p));
+  const uint32_t s = static_cast<uint32_t>(seed);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < numel; ++i) o[i] = keep_edge(s, i, p) ? scale : 0.0f;
+  return out;
+}
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("spmm", &spmm, "CSR SpMM with sum/mean/max reduction");
   m.def("sddmm", &sddmm, "per-edge dot products");
@@ -360,4 +371,5 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("edge_softmax_backward", &edge_softmax_backward, "softmax Jacobian-vector product");
   m.def("gat_forward", &gat_forward, "fused GAT forward");
   m.def("gat_backward", &gat_backward, "fused GAT backward");
+  m.def("dropout_scale", &dropout_scale, "hashed inverted-dropout multipliers");
 }
