@@ -161,8 +161,10 @@ def cmd_info(args) -> int:
         DATASETS.get(args.name)
         card = load_card(args.name)
         print(f"{card.id}: {card.title}\nlicense: {card.license}\nstats: {card.stats}\ncitation: {card.citation}")
+        if card.archive:
+            print(f"official archive: {card.archive}")
         for f in card.files:
-            print(f"  {f.name}  sha256 {f.sha256}")
+            print(f"  {f.name}  sha256 {f.sha256 or 'not pinned (no copy was available to hash)'}")
         return 0
     obj = (MODELS if args.kind == "model" else TASKS).get(args.name)
     print(f"{args.kind} {args.name}: {_describe(obj)}")
@@ -182,9 +184,12 @@ def cmd_data(args) -> int:
     if args.data_command == "path":
         print(dataset_dir(load_card(args.id), root))
         return 0
-    failures = 0
+    failures, absent = 0, []
     for dataset_id in args.ids or card_ids():
         card = load_card(dataset_id)
+        if not args.ids and not dataset_dir(card, root).is_dir():
+            absent.append(dataset_id)  # only a named id is fetched; the rest are listed below
+            continue
         for f in card.files:
             try:
                 read_dataset_file(card, f.name, root)
@@ -192,6 +197,8 @@ def cmd_data(args) -> int:
                 failures += 1
                 print(f"cogdl: error: {exc}", file=sys.stderr)
         print(f"{dataset_id}: {len(card.files)} file(s) checked in {dataset_dir(card, root)}")
+    if absent:
+        print(f"not in {root} (name them to fetch them): {', '.join(absent)}")
     return 2 if failures else 0
 
 

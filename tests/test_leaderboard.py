@@ -40,3 +40,18 @@ def test_planetoid_leaderboard_entry_is_measured_over_ten_seeds(entry):
     assert measured["commit"] and measured["command"].startswith("cogdl train")
     assert set(measured["metrics"]) == {"test_acc", "test_macro_f1", "test_micro_f1"}
     assert entry["config"] and entry["reference"]["source"]
+
+
+HGB = REPO / "leaderboard" / "hgb" / "node_classification.yaml"
+
+
+@pytest.mark.parametrize("entry", load_yaml(HGB)["entries"], ids=lambda e: f"{e['dataset']}-{e['model']}")
+def test_hgb_leaderboard_entry_has_a_reference_and_measured_blocks_over_five_seeds(entry):
+    assert entry["reference"]["source"] and entry["reference"]["n"] == 5
+    if "measured" not in entry:  # not run yet: no config may be claimed for it either
+        assert "config" not in entry
+        return
+    measured = entry["measured"]
+    assert measured["n"] == 5 and measured["seeds"] == list(range(5))
+    assert measured["commit"] and measured["command"].startswith("cogdl train --task hetero_node_classification")
+    assert set(measured["metrics"]) == {"test_macro_f1", "test_micro_f1"} and entry["config"]
