@@ -13,7 +13,6 @@ repeats dropped.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import platform
 import os

@@ -10,11 +10,14 @@ Every model declares
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Callable, ClassVar
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cogdl.data.dataset import DatasetInfo
+from cogdl.nn.functional import dropout
 
 
 class Model(nn.Module):
@@ -25,3 +28,14 @@ class Model(nn.Module):
         super().__init__()
         self.config = config
         self.info = info
+
+
+def stacked_forward(layers: nn.ModuleList, graph, x, p: float, training: bool,
+                    activation: Callable[[torch.Tensor], torch.Tensor] = F.relu) -> torch.Tensor:
+    """`x` through `layers` with dropout `p` on every layer's input and `activation` between layers
+    (not after the last): the layout of the GCN, GAT and R-GCN reference implementations."""
+    for k, layer in enumerate(layers):
+        x = layer(graph, dropout(x, p, training))
+        if k < len(layers) - 1:
+            x = activation(x)
+    return x

@@ -20,8 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
-from cogdl.nn.functional import dropout
+from cogdl.models.base import Model, stacked_forward
 from cogdl.nn import GATConv
 from cogdl.registry import register_model
 
@@ -65,8 +64,4 @@ class GAT(Model):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
-        for k, layer in enumerate(self.layers):
-            x = layer(graph, dropout(x, self.config.dropout, self.training))
-            if k < len(self.layers) - 1:
-                x = F.elu(x)
-        return x
+        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training, F.elu)

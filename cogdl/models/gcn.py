@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
-from cogdl.nn.functional import dropout
+from cogdl.models.base import Model, stacked_forward
 from cogdl.nn import GCNConv
 from cogdl.registry import register_model
 
@@ -46,8 +44,4 @@ class GCN(Model):
         self.layers = nn.ModuleList(GCNConv(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
-        for k, layer in enumerate(self.layers):
-            x = layer(graph, dropout(x, self.config.dropout, self.training))
-            if k < len(self.layers) - 1:
-                x = F.relu(x)
-        return x
+        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training)
