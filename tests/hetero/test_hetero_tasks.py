@@ -79,3 +79,12 @@ def test_wrong_task_for_the_folder_is_a_one_line_error(cli, tmp_path):
     status, _, err = cli("train", "--task", "hetero_node_classification", "--model", "simple_hgn",
                          "--dataset", f"hgb:{folder}", "--out", str(tmp_path / "runs"))
     assert status == 2 and err.count("\n") == 1 and "not an HGB node classification dataset" in err
+
+
+def test_cli_link_prediction_runs_on_a_registered_lp_id_from_the_data_root(cli, tmp_path):
+    write_link_prediction_folder(tmp_path / "data" / "hgb-amazon")
+    status, out, err = cli("train", "--task", "hetero_link_prediction", "--model", "rgcn", "--dataset", "hgb-amazon",
+                           "--data-root", str(tmp_path / "data"), "--out", str(tmp_path / "runs"),
+                           "--set", "feats_type=0", "epochs=5")
+    assert status == 0, err
+    assert "test_roc_auc_2hop" in out and "test_mrr_random" in out
