@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import accuracy_score
 from sklearn.metrics import f1_score as sk_f1
 
-from cogdl.metrics import accuracy, classification_metrics, f1_score
+from cogdl.metrics import accuracy, classification_metrics, f1_score, mrr_per_head, roc_auc
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -34,3 +34,27 @@ def test_classification_metrics_names_and_range():
 def test_accuracy_of_empty_set_is_an_error():
     with pytest.raises(ValueError, match="empty"):
         accuracy([], [])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_roc_auc_matches_sklearn_with_ties(seed):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(rng.random(300) + 0.3 * labels, 1)  # rounded: many ties
+    assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+
+
+def test_roc_auc_needs_both_classes():
+    with pytest.raises(ValueError, match="positive and one negative"):
+        roc_auc([1, 1], [0.2, 0.3])
+
+
+def test_mrr_per_head_ranks_the_best_positive_of_each_head():
+    heads = [0, 0, 0, 1, 1, 2, 2]
+    labels = [1, 0, 0, 0, 1, 0, 0]
+    scores = [0.2, 0.9, 0.1, 0.8, 0.7, 0.5, 0.4]
+    # head 0: positive ranked 2nd -> 1/2; head 1: 2nd -> 1/2; head 2 has no positive and is left out
+    assert mrr_per_head(heads, labels, scores) == pytest.approx(0.5)
+    assert mrr_per_head([3, 3], [1, 1], [0.1, 0.2]) == 1.0
