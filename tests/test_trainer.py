@@ -26,7 +26,7 @@ def scripted_fit(history, patience=100, select_on="acc"):
 HISTORY = [(0.5, 1.0), (0.7, 0.9), (0.7, 0.8), (0.8, 0.95), (0.6, 0.7), (0.6, 0.75)]
 
 
-@pytest.mark.parametrize("rule,expected", [("acc", 4), ("loss", 5), ("acc+loss", 3)])
+@pytest.mark.parametrize("rule,expected", [("acc", 4), ("loss", 5), ("acc+loss", 3), ("loss_only", 5)])
 def test_fit_selection_rules(rule, expected):
     assert scripted_fit(HISTORY, select_on=rule).best_epoch == expected
 
@@ -38,4 +38,12 @@ def test_fit_acc_ties_go_to_the_lower_loss():
 def test_fit_stops_after_patience_epochs_without_improvement():
     history = [(0.5, 1.0), (0.6, 0.9)] + [(0.55, 0.95)] * 10
     outcome = scripted_fit(history, patience=3)
+    assert outcome.epochs_run == 5 and outcome.best_epoch == 2
+
+
+def test_fit_loss_only_stops_on_the_loss_alone():
+    # the score keeps rising, the loss does not: "acc" rules keep going, "loss_only" stops
+    history = [(0.5, 1.0), (0.6, 0.9)] + [(0.6 + 0.01 * k, 0.95) for k in range(1, 11)]
+    assert scripted_fit(history, patience=3, select_on="loss").epochs_run == 12
+    outcome = scripted_fit(history, patience=3, select_on="loss_only")
     assert outcome.epochs_run == 5 and outcome.best_epoch == 2

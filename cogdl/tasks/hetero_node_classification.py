@@ -6,8 +6,9 @@ links and self loops (`HeteroGraph.to_homogeneous()`); the model maps `[N, input
 logits. Split: `label.dat.test` tests; 20% of `label.dat`, drawn with the run seed, validates
 (`cogdl.benchmarks.hgb`); the ids and their sha256 go to `seed_<k>/split.json`.
 Loss: cross-entropy, or for multi-label data binary cross-entropy on sigmoid outputs (predicted
-label: logit > 0). Selection: lowest validation loss, early stopping after `patience` epochs (as
-HGB's `EarlyStopping`). Metrics: `macro_f1` (primary) and `micro_f1` on `val` and `test`.
+label: logit > 0). Selection: lowest validation loss, early stopping after `patience` epochs
+without a lower one (`select_on="loss_only"`, HGB's `EarlyStopping`).
+Metrics: `macro_f1` (primary) and `micro_f1` on `val` and `test`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class HeteroNodeClassificationConfig:
     feats_type: int = field(default=3, metadata={"help": "HGB input features: 0 all, 1 target + zeros, 2 target + one-hot ids, 3 one-hot ids"})
     input_dim: int = field(default=64, metadata={"help": "width of the per-type input projection"})
     val_ratio: float = field(default=0.2, metadata={"help": "share of label.dat that validates"})
-    select_on: str = field(default="loss", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
+    select_on: str = field(default="loss_only", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
 
     constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
                    "feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1),
