@@ -158,7 +158,10 @@ def cmd_info(args) -> int:
     if args.kind == "dataset":
         from cogdl.data.cards import load_card
 
-        DATASETS.get(args.name)
+        loader = DATASETS.get(args.name)
+        if ":" in args.name:  # a prefix loader (hgb:PATH) reads a folder, not a card
+            print(f"{args.name}: {loader.__doc__ or 'a dataset read from a folder'}")
+            return 0
         card = load_card(args.name)
         print(f"{card.id}: {card.title}\nlicense: {card.license}\nstats: {card.stats}\ncitation: {card.citation}")
         if card.archive:

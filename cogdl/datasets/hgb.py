@@ -330,4 +330,5 @@ def load_hgb_path(path: str):
     def load(root: Path) -> HGBDataset:
         return load_hgb_folder(path)
 
+    load.__doc__ = f"the folder {path} in HGB's format (node.dat, link.dat, labels or link.dat.test)"
     return load

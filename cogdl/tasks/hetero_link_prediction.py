@@ -1,6 +1,7 @@
 """Link prediction on a heterogeneous graph with HGB's protocol (Lv, Ding et al., KDD 2021).
 
-Target link types: those of `link.dat.test`. Per run seed, 10% of each target type's links
+Target link types: those of `link.dat.test`; for `feats_type` 1 and 2 the "target" node type is
+the head type of the first of them. Per run seed, 10% of each target type's links
 validate (the first link of every head stays in training); the rest, with every other link type,
 form the training graph (`cogdl.benchmarks.hgb`). The model embeds nodes (`model.embed` when it
 has one, else its output of width `embedding_size`); a decoder scores a link (h, r, t):
