@@ -5,7 +5,8 @@ Matrix form (two layers, eq. 9 of the paper):
 Per node:  h_i^{l+1} = sigma(sum_{j in N(i) + {i}} h_j^l W_l / sqrt(d_i d_j))
 
 Symbols: `X` `[N, F]` features, `W_l` layer weights, `d_i` degree with self loop, `L` = num_layers.
-Dropout is applied to the input of every layer, as in the reference implementation.
+Dropout is applied to the input of every layer, as in the reference implementation. HGB's GCN
+baseline (Lv, Ding et al., KDD 2021) uses ELU between layers: `activation=elu`.
 Shapes: `x` `[N, F]` -> logits `[N, C]`.
 """
 
@@ -14,12 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from cogdl.config import Interval
+from cogdl.config import Choice, Interval
 from cogdl.models.base import Model, stacked_forward
 from cogdl.nn import GCNConv
 from cogdl.registry import register_model
+
+
+ACTIVATIONS = {"relu": F.relu, "elu": F.elu}
 
 
 @dataclass
@@ -27,8 +32,10 @@ class GCNConfig:
     hidden_size: int = field(default=64, metadata={"help": "width of every hidden layer"})
     num_layers: int = field(default=2, metadata={"help": "number of GCN layers (the last one outputs classes)"})
     dropout: float = field(default=0.5, metadata={"help": "dropout probability on each layer's input"})
+    activation: str = field(default="relu", metadata={"help": "between layers: relu (the paper) or elu (HGB's GCN baseline)"})
 
-    constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True)}
+    constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True),
+                   "activation": Choice(*ACTIVATIONS)}
 
 
 @register_model("gcn")
@@ -44,4 +51,5 @@ class GCN(Model):
         self.layers = nn.ModuleList(GCNConv(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
-        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training)
+        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training,
+                               ACTIVATIONS[self.config.activation])
