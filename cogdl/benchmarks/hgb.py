@@ -122,6 +122,6 @@ def node_submission(node_ids: torch.Tensor, node_types: torch.Tensor, prediction
     return "".join(lines)
 
 
-def link_submission(heads: torch.Tensor, tails: torch.Tensor, link_type: int, scores: torch.Tensor) -> str:
-    """HGB's link file: `head \\t tail \\t link_type \\t score` per candidate link."""
-    return "".join(f"{h}\t{t}\t{link_type}\t{s:.6g}\n" for h, t, s in zip(heads.tolist(), tails.tolist(), scores.tolist()))
+def link_submission(rows) -> str:
+    """HGB's link file: `head \t tail \t link_type \t score` per `(head, tail, link_type, score)` row."""
+    return "".join(f"{h}\t{t}\t{r}\t{s:.6g}\n" for h, t, r, s in rows)

@@ -167,8 +167,7 @@ class HeteroLinkPrediction(Task):
             metrics[f"test_roc_auc_{protocol}"] = sum(aucs) / len(aucs)
             metrics[f"test_mrr_{protocol}"] = sum(mrrs) / len(mrrs)
         if context is not None and context.export_predictions:
-            lines = [link_submission(torch.tensor([h]), torch.tensor([t]), r, torch.tensor([s]))
-                     for (h, t, r), s in sorted(exported.items())]
-            context.predictions[submission_name(dataset.info.name, seed)] = "".join(lines)
+            rows = [(h, t, r, s) for (h, t, r), s in sorted(exported.items())]
+            context.predictions[submission_name(dataset.info.name, seed)] = link_submission(rows)
         metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run, fit_seconds=outcome.seconds)
         return metrics

@@ -65,6 +65,6 @@ def test_submission_formats():
     text = node_submission(torch.tensor([3, 9]), torch.tensor([0, 0]), torch.tensor([[1, 0, 1], [0, 1, 0]]))
     assert text == "3\t\t0\t0,2\n9\t\t0\t1\n"
     assert node_submission(torch.tensor([4]), torch.tensor([1]), torch.tensor([2])) == "4\t\t1\t2\n"
-    assert link_submission(torch.tensor([1]), torch.tensor([7]), 0, torch.tensor([0.25])) == "1\t7\t0\t0.25\n"
+    assert link_submission([(1, 7, 0, 0.25)]) == "1\t7\t0\t0.25\n"
     assert submission_name("hgb-dblp", 2) == "DBLP_2.txt"
     assert submission_name("hgb:/data/my_graph", 0) == "my_graph_0.txt"
