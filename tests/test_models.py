@@ -54,3 +54,23 @@ def test_model_forward_backward_on_tiny_graph(name, sparse):
     assert logits.shape == (30, 3)
     F.cross_entropy(logits, torch.randint(0, 3, (30,))).backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_gcn_input_propagation_is_hgbs_weightless_first_layer():
+    """HGB's GCN: H0 = ELU(Â X) with no weight, then the weighted layers on H0."""
+    from cogdl.models.gcn import GCN
+    from cogdl.nn import gcn_norm
+    from graphs import dense_adjacency
+
+    torch.manual_seed(0)
+    graph, _ = random_graph(num_nodes=30, num_edges=120)
+    x = torch.randn(30, 8)
+    config = GCN.Config(hidden_size=16, num_layers=2, activation="elu", input_propagation=True)
+    model = GCN(config, DatasetInfo("tiny", num_features=8, num_classes=3)).eval()
+    assert [tuple(layer.weight.shape) for layer in model.layers] == [(16, 8), (3, 16)]
+    looped, weight = gcn_norm(graph)
+    a = dense_adjacency(looped, weight, dtype=torch.float32)
+    first, last = model.layers
+    hidden = F.elu(a @ F.elu(a @ x) @ first.weight.t() + first.bias)
+    expected = a @ hidden @ last.weight.t() + last.bias
+    torch.testing.assert_close(model(graph, x), expected, atol=1e-5, rtol=1e-5)

@@ -6,7 +6,9 @@ Per node:  h_i^{l+1} = sigma(sum_{j in N(i) + {i}} h_j^l W_l / sqrt(d_i d_j))
 
 Symbols: `X` `[N, F]` features, `W_l` layer weights, `d_i` degree with self loop, `L` = num_layers.
 Dropout is applied to the input of every layer, as in the reference implementation. HGB's GCN
-baseline (Lv, Ding et al., KDD 2021) uses ELU between layers: `activation=elu`.
+baseline (Lv, Ding et al., KDD 2021) uses ELU between layers (`activation=elu`) and begins with a
+propagation that has no weight and no dropout before it (`input_propagation=true`):
+    H^0 = sigma(Â X),  then the L weighted layers above on H^0.
 Shapes: `x` `[N, F]` -> logits `[N, C]`.
 """
 
@@ -20,7 +22,7 @@ from torch import nn
 
 from cogdl.config import Choice, Interval
 from cogdl.models.base import Model, stacked_forward
-from cogdl.nn import GCNConv
+from cogdl.nn import GCNConv, gcn_propagate
 from cogdl.registry import register_model
 
 
@@ -33,6 +35,7 @@ class GCNConfig:
     num_layers: int = field(default=2, metadata={"help": "number of GCN layers (the last one outputs classes)"})
     dropout: float = field(default=0.5, metadata={"help": "dropout probability on each layer's input"})
     activation: str = field(default="relu", metadata={"help": "between layers: relu (the paper) or elu (HGB's GCN baseline)"})
+    input_propagation: bool = field(default=False, metadata={"help": "first propagate the input without a weight, then the activation (HGB's GCN baseline)"})
 
     constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True),
                    "activation": Choice(*ACTIVATIONS)}
@@ -51,5 +54,7 @@ class GCN(Model):
         self.layers = nn.ModuleList(GCNConv(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
-        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training,
-                               ACTIVATIONS[self.config.activation])
+        activation = ACTIVATIONS[self.config.activation]
+        if self.config.input_propagation:
+            x = activation(gcn_propagate(graph, x))
+        return stacked_forward(self.layers, graph, x, self.config.dropout, self.training, activation)

@@ -34,6 +34,12 @@ def gcn_norm(graph: Graph) -> tuple[Graph, torch.Tensor]:
     return graph.cached("gcn_norm", compute)
 
 
+def gcn_propagate(graph: Graph, x: torch.Tensor) -> torch.Tensor:
+    """D^{-1/2} (A + I) D^{-1/2} x: the layer's propagation without its weight."""
+    looped, norm = gcn_norm(graph)
+    return spmm(looped, x, norm)
+
+
 class GCNConv(nn.Module):
     """One GCN layer.
 
@@ -57,6 +63,5 @@ class GCNConv(nn.Module):
             nn.init.zeros_(self.bias)
 
     def forward(self, graph: Graph, x: torch.Tensor) -> torch.Tensor:
-        looped, norm = gcn_norm(graph)
-        out = spmm(looped, project(x, self.weight), norm)
+        out = gcn_propagate(graph, project(x, self.weight))
         return out + self.bias if self.bias is not None else out
