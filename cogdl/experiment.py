@@ -140,7 +140,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     runner = task_cls()
     data = runner.prepare(load_dataset(resolve_data_root(data_root)), resolved.task)
-    bar = _progress_bar(progress, len(seeds) * getattr(resolved.task, "epochs", 1), f"{model} on {dataset}")
+    bar = _progress_bar(progress, len(seeds) * runner.epochs_per_seed(resolved.task), f"{model} on {dataset}")
     records, artifacts = [], {}
     try:
         for seed in seeds:

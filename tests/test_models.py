@@ -45,14 +45,18 @@ def test_model_forward_backward_on_tiny_graph(name, sparse):
     torch.manual_seed(0)
     model_cls = MODELS.get(name)
     if sparse and "node_classification" not in model_cls.supported_tasks:
-        pytest.skip("heterogeneous-graph models take the dense output of TypedInputProjection")
+        pytest.skip("heterogeneous-graph and graph-level models take dense node features")
     graph, _ = random_graph(num_nodes=30, num_edges=120)
     graph.edge_type, graph.num_edge_types = torch.randint(0, 3, (graph.num_edges,)), 3  # typed models read these
     x = torch.rand(30, 12) * (torch.rand(30, 12) < 0.1)
     model = model_cls(model_cls.Config(), DatasetInfo("tiny", num_features=12, num_classes=3, num_edge_types=3))
-    logits = model(graph, SparseFeatures.from_dense(x) if sparse else x)
-    assert logits.shape == (30, 3)
-    F.cross_entropy(logits, torch.randint(0, 3, (30,))).backward()
+    if "graph_classification" in model_cls.supported_tasks:  # the 30 nodes as 4 graphs
+        graph_index = torch.arange(30) * 4 // 30
+        logits, rows = model(graph, x, graph_index, 4), 4
+    else:
+        logits, rows = model(graph, SparseFeatures.from_dense(x) if sparse else x), 30
+    assert logits.shape == (rows, 3)
+    F.cross_entropy(logits, torch.randint(0, 3, (rows,))).backward()
     assert all(p.grad is not None for p in model.parameters())
 
 

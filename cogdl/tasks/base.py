@@ -39,5 +39,9 @@ class Task:
     def prepare(self, dataset, config):
         return dataset
 
+    def epochs_per_seed(self, config) -> int:
+        """The epochs one seed's run trains (the progress bar counts them)."""
+        return getattr(config, "epochs", 1)
+
     def run(self, model, dataset, config, device, progress=None, context: SeedContext | None = None) -> dict[str, float]:
         raise NotImplementedError

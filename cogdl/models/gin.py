@@ -1,0 +1,64 @@
+"""GIN: "How Powerful are Graph Neural Networks?", Xu, Hu, Leskovec & Jegelka, ICLR 2019.
+
+Node update (eq. 4.1), layer k = 1 .. L-1:
+    h_i^k = ReLU(BN(MLP^k((1 + eps) h_i^{k-1} + sum_{j in N(i)} h_j^{k-1})))
+Graph readout (eq. 4.2), over every layer including the input h^0 = x:
+    score(G) = sum_{k=0}^{L-1} Dropout(W_k POOL({h_i^k : i in G}) + b_k)
+
+Symbols: `L` = num_layers counts the input layer as the paper does (L = 5: four GIN layers), `MLP`
+two linear layers with batch norm (`gin_mlp`), `POOL` sum (the paper), mean or max.
+Shapes: the disjoint union of B graphs, `x` `[N, F]`, `graph_index` `[N]` -> logits `[B, C]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.config import Choice, Interval
+from cogdl.models.base import Model
+from cogdl.nn import GINConv, gin_mlp, global_pool
+from cogdl.nn.functional import dropout
+from cogdl.nn.pooling import POOLINGS
+from cogdl.registry import register_model
+
+
+@dataclass
+class GINConfig:
+    hidden_size: int = field(default=64, metadata={"help": "width of every GIN layer"})
+    num_layers: int = field(default=5, metadata={"help": "layers counting the input one (the paper's L): L-1 GIN layers"})
+    dropout: float = field(default=0.5, metadata={"help": "dropout on each layer's readout score"})
+    pooling: str = field(default="sum", metadata={"help": "graph readout: sum (the paper), mean or max"})
+    train_eps: bool = field(default=False, metadata={"help": "learn eps (GIN-eps) instead of fixing it at 0 (GIN-0)"})
+
+    constraints = {"hidden_size": Interval(1), "num_layers": Interval(2), "dropout": Interval(0.0, 1.0, open_high=True),
+                   "pooling": Choice(*POOLINGS)}
+
+
+@register_model("gin")
+class GIN(Model):
+    """GIN-0 / GIN-eps for graph classification, with a readout from every layer."""
+
+    Config = GINConfig
+    supported_tasks = ("graph_classification",)
+
+    def __init__(self, config: GINConfig, info):
+        super().__init__(config, info)
+        widths = [info.num_features] + [config.hidden_size] * (config.num_layers - 1)
+        self.convs = nn.ModuleList(GINConv(gin_mlp(i, config.hidden_size, config.hidden_size), train_eps=config.train_eps)
+                                   for i in widths[:-1])
+        self.norms = nn.ModuleList(nn.BatchNorm1d(config.hidden_size) for _ in widths[:-1])
+        self.heads = nn.ModuleList(nn.Linear(w, info.num_classes) for w in widths)
+
+    def forward(self, graph, x: torch.Tensor, graph_index: torch.Tensor, num_graphs: int) -> torch.Tensor:
+        layers = [x]
+        for conv, norm in zip(self.convs, self.norms):
+            layers.append(F.relu(norm(conv(graph, layers[-1]))))
+        score = 0
+        for h, head in zip(layers, self.heads):
+            pooled = global_pool(h, graph_index, num_graphs, self.config.pooling)
+            score = score + dropout(head(pooled), self.config.dropout, self.training)
+        return score
