@@ -15,6 +15,7 @@ reference rule). The selected epoch's weights are restored before the task evalu
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -73,3 +74,21 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
     model.load_state_dict(best_state)
     model.eval()
     return TrainOutcome(best_epoch, best_score, epoch, time.perf_counter() - start)
+
+
+def pretrain(model, epoch_of, epochs: int, lr: float, weight_decay: float, cosine: bool, progress=None) -> float:
+    """Self-supervised pretraining: `epoch_of(optimizer)` runs one epoch (one or more steps) and
+    returns its loss; Adam, with the cosine decay lr_e = lr (1 + cos(pi e / epochs)) / 2 when
+    `cosine` (GraphMAE's schedule). Returns the last epoch's loss; the model is left in eval mode."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda e: (1 + math.cos(math.pi * e / epochs)) / 2 if cosine else 1.0)
+    model.train()
+    loss = float("nan")
+    for _ in range(epochs):
+        loss = epoch_of(optimizer)
+        scheduler.step()
+        if progress is not None:
+            progress.update(1)
+    model.eval()
+    return loss

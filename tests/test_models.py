@@ -50,6 +50,11 @@ def test_model_forward_backward_on_tiny_graph(name, sparse):
     graph.edge_type, graph.num_edge_types = torch.randint(0, 3, (graph.num_edges,)), 3  # typed models read these
     x = torch.rand(30, 12) * (torch.rand(30, 12) < 0.1)
     model = model_cls(model_cls.Config(), DatasetInfo("tiny", num_features=12, num_classes=3, num_edge_types=3))
+    if all(task.startswith("ssl_") for task in model_cls.supported_tasks):  # self-supervised: embeddings + own loss
+        assert model(graph, x).shape[0] == 30
+        model.loss(graph, x).backward()
+        assert all(p.grad is not None for p in model.parameters())
+        return
     if "graph_classification" in model_cls.supported_tasks:  # the 30 nodes as 4 graphs
         graph_index = torch.arange(30) * 4 // 30
         logits, rows = model(graph, x, graph_index, 4), 4

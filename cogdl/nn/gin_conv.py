@@ -19,9 +19,13 @@ from cogdl.data.graph import Graph
 from cogdl.ops import spmm
 
 
-def gin_mlp(in_channels: int, hidden_channels: int, out_channels: int) -> nn.Sequential:
-    """The paper's 2-layer MLP: Linear -> BatchNorm -> ReLU -> Linear."""
-    return nn.Sequential(nn.Linear(in_channels, hidden_channels), nn.BatchNorm1d(hidden_channels), nn.ReLU(),
+def gin_mlp(in_channels: int, hidden_channels: int, out_channels: int, norm: nn.Module | None = None,
+            activation: nn.Module | None = None) -> nn.Sequential:
+    """The paper's 2-layer MLP: Linear -> norm -> activation -> Linear (default norm: batch norm
+    over `hidden_channels`; default activation: ReLU; pass `nn.Identity()` for none)."""
+    return nn.Sequential(nn.Linear(in_channels, hidden_channels),
+                         nn.BatchNorm1d(hidden_channels) if norm is None else norm,
+                         nn.ReLU() if activation is None else activation,
                          nn.Linear(hidden_channels, out_channels))
 
 

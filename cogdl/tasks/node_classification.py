@@ -43,6 +43,22 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
     return x / torch.where(total == 0, torch.ones_like(total), total)
 
 
+def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) -> Dataset:
+    """Check that `train`, `val` and `test` hold labelled nodes; row-normalise features if asked."""
+    if getattr(dataset, "kind", None) is not None:  # HGB folders and TU graph collections
+        raise DataError(f"dataset {dataset.info.name!r} is not a node classification dataset with a split (e.g. cora)")
+    graph = dataset.graph
+    for split in ("train", "val", "test"):
+        mask = graph.masks.get(split)
+        if mask is None or not bool(mask.any()):
+            raise DataError(f"dataset {dataset.info.name!r} has no {split!r} nodes for {task}")
+        if bool((graph.y[mask] < 0).any()):
+            raise DataError(f"dataset {dataset.info.name!r}: {split!r} contains unlabelled nodes")
+    if normalize_features:
+        graph.x = row_normalize(graph.x)
+    return dataset
+
+
 @register_task("node_classification")
 class NodeClassification(Task):
     """Train on `train`, select on `val`, report `val_*` and `test_*` acc / micro-F1 / macro-F1."""
@@ -50,16 +66,7 @@ class NodeClassification(Task):
     Config = NodeClassificationConfig
 
     def prepare(self, dataset: Dataset, config: NodeClassificationConfig) -> Dataset:
-        graph = dataset.graph
-        for split in ("train", "val", "test"):
-            mask = graph.masks.get(split)
-            if mask is None or not bool(mask.any()):
-                raise DataError(f"dataset {dataset.info.name!r} has no {split!r} nodes for node_classification")
-            if bool((graph.y[mask] < 0).any()):
-                raise DataError(f"dataset {dataset.info.name!r}: {split!r} contains unlabelled nodes")
-        if config.normalize_features:
-            graph.x = row_normalize(graph.x)
-        return dataset
+        return prepare_node_split(dataset, config.normalize_features, "node_classification")
 
     def run(self, model, dataset: Dataset, config: NodeClassificationConfig, device, progress=None, context=None):
         graph = dataset.graph.to(device)

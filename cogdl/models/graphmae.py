@@ -1,0 +1,141 @@
+"""GraphMAE: "GraphMAE: Self-Supervised Masked Graph Autoencoders", Hou et al., KDD 2022.
+
+Masking (sec. 3.2): a random share `mask_rate` of the nodes, V~, is masked. Of V~, a share
+`replace_rate` gets the features of random nodes, the rest the learnable token x_[M]:
+    x~_i = x_[M] (or x_random) for i in V~,   x~_i = x_i otherwise.
+Encoder f_E (GAT for node tasks, GIN for graph tasks):  H = f_E(A, X~)  `[N, D]`.
+Re-mask (sec. 3.3):  H~ = W H  (`encoder_to_decoder`),  h~_i = 0 for i in V~.
+Decoder f_D (one layer of the encoder's type):  Z = f_D(A, H~)  `[N, F]`.
+Scaled cosine error (eq. 3) on the masked nodes only:
+    L = 1/|V~| sum_{i in V~} (1 - x_i . z_i / (||x_i|| ||z_i||)) ^ alpha_l
+
+Symbols: `D` = hidden_size (a GAT encoder splits it over `num_heads`), `F` the feature width,
+`alpha_l` >= 1 the scaling exponent. Every encoder layer takes dropout (`dropout`) on its input
+and ends with the activation (PReLU in the paper's settings); GIN layers are
+MLP(Linear, norm, act, Linear) -> norm -> act, and the decoder has no final norm or activation.
+NOTE: as the official code, GIN encoders see each graph with one self loop per node (so a node's
+own vector enters its sum twice: (1 + eps) x_i + x_i + sum_j x_j).
+Shapes: `forward(graph, x)` -> the embeddings `H` `[N, D]`; `loss(graph, x)` -> scalar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.config import Choice, Interval
+from cogdl.models.base import Model
+from cogdl.nn import GATConv, GINConv, gin_mlp
+from cogdl.nn.functional import dropout
+from cogdl.registry import register_model
+
+ACTIVATIONS = {"prelu": nn.PReLU, "relu": nn.ReLU, "elu": nn.ELU}
+NORMS = {"none": None, "batchnorm": nn.BatchNorm1d, "layernorm": nn.LayerNorm}
+
+
+@dataclass
+class GraphMAEConfig:
+    encoder: str = field(default="gat", metadata={"help": "encoder and decoder type: gat (node tasks) or gin (graph tasks)"})
+    hidden_size: int = field(default=512, metadata={"help": "embedding width D (split over the heads of a GAT encoder)"})
+    num_heads: int = field(default=4, metadata={"help": "attention heads of a GAT encoder"})
+    num_out_heads: int = field(default=1, metadata={"help": "attention heads of a GAT decoder"})
+    num_layers: int = field(default=2, metadata={"help": "encoder layers"})
+    dropout: float = field(default=0.2, metadata={"help": "dropout on each layer's input (the paper's in_drop)"})
+    attn_dropout: float = field(default=0.1, metadata={"help": "dropout on GAT attention coefficients"})
+    negative_slope: float = field(default=0.2, metadata={"help": "LeakyReLU slope of GAT attention scores"})
+    activation: str = field(default="prelu", metadata={"help": "encoder activation: prelu, relu or elu"})
+    norm: str = field(default="none", metadata={"help": "normalisation in the layers: none, batchnorm or layernorm"})
+    mask_rate: float = field(default=0.5, metadata={"help": "share of nodes masked each step"})
+    replace_rate: float = field(default=0.05, metadata={"help": "share of the masked nodes given a random node's features instead of the token"})
+    alpha_l: float = field(default=3.0, metadata={"help": "exponent of the scaled cosine error"})
+
+    constraints = {"encoder": Choice("gat", "gin"), "hidden_size": Interval(1), "num_heads": Interval(1),
+                   "num_out_heads": Interval(1), "num_layers": Interval(1),
+                   "dropout": Interval(0.0, 1.0, open_high=True), "attn_dropout": Interval(0.0, 1.0, open_high=True),
+                   "negative_slope": Interval(0.0), "activation": Choice(*ACTIVATIONS), "norm": Choice(*NORMS),
+                   "mask_rate": Interval(0.01, 1.0, open_high=True), "replace_rate": Interval(0.0, 1.0, open_high=True),
+                   "alpha_l": Interval(1.0)}
+
+
+def scaled_cosine_error(reconstructed: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
+    """Eq. 3: mean over rows of (1 - cos(z_i, x_i)) ^ alpha."""
+    cosine = (F.normalize(reconstructed, dim=-1) * F.normalize(target, dim=-1)).sum(-1)
+    return (1 - cosine).pow(alpha).mean()
+
+
+class _Layer(nn.Module):
+    """dropout -> conv -> (norm) -> (activation): one encoder or decoder layer."""
+
+    def __init__(self, conv: nn.Module, p: float, norm: nn.Module | None, activation: nn.Module | None):
+        super().__init__()
+        self.conv, self.p = conv, p
+        self.norm, self.activation = norm or nn.Identity(), activation or nn.Identity()
+
+    def forward(self, graph, x):
+        return self.activation(self.norm(self.conv(graph, dropout(x, self.p, self.training))))
+
+
+@register_model("graphmae")
+class GraphMAE(Model):
+    """Masked feature reconstruction with a re-masked one-layer decoder; `forward` embeds."""
+
+    Config = GraphMAEConfig
+    supported_tasks = ("ssl_node_classification", "ssl_graph_classification")
+
+    def __init__(self, config: GraphMAEConfig, info):
+        super().__init__(config, info)
+        c, width = config, info.num_features
+        if c.encoder == "gat" and c.hidden_size % c.num_heads:
+            raise ValueError(f"hidden_size {c.hidden_size} is not divisible by num_heads {c.num_heads}")
+        self.encoder = nn.ModuleList(self._layer(width if k == 0 else c.hidden_size, c.hidden_size, encoding=True)
+                                     for k in range(c.num_layers))
+        self.decoder = self._layer(c.hidden_size, width, encoding=False)
+        self.encoder_to_decoder = nn.Linear(c.hidden_size, c.hidden_size, bias=False)
+        self.mask_token = nn.Parameter(torch.zeros(1, width))
+
+    def _layer(self, in_width: int, out_width: int, encoding: bool) -> _Layer:
+        c = self.config
+        norm = NORMS[c.norm]
+        if c.encoder == "gat":
+            heads = c.num_heads if encoding else c.num_out_heads
+            conv = GATConv(in_width, out_width // heads if encoding else out_width, heads, encoding, c.negative_slope,
+                           c.attn_dropout)
+        else:
+            mlp_norm = norm(c.hidden_size) if norm else nn.Identity()
+            conv = GINConv(gin_mlp(in_width, c.hidden_size, out_width, mlp_norm, ACTIVATIONS[c.activation]()))
+        if not encoding:
+            return _Layer(conv, c.dropout, None, None)
+        return _Layer(conv, c.dropout, norm(out_width) if norm else None, ACTIVATIONS[c.activation]())
+
+    def _graph(self, graph):
+        return graph.with_self_loops() if self.config.encoder == "gin" else graph
+
+    def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
+        graph, h = self._graph(graph), x
+        for layer in self.encoder:
+            h = layer(graph, h)
+        return h
+
+    def mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the masked input X~, the masked node ids V~), drawn from torch's generator."""
+        n = x.shape[0]
+        num_masked = int(self.config.mask_rate * n)
+        masked = torch.randperm(n, device=x.device)[:num_masked]
+        num_noise = int(self.config.replace_rate * num_masked)
+        shuffled = masked[torch.randperm(num_masked, device=x.device)]
+        token_nodes, noise_nodes = shuffled[:num_masked - num_noise], shuffled[num_masked - num_noise:]
+        out = x.clone()
+        out[token_nodes] = self.mask_token.to(x.dtype)
+        if num_noise:
+            out[noise_nodes] = x[torch.randperm(n, device=x.device)[:num_noise]]
+        return out, masked
+
+    def loss(self, graph, x: torch.Tensor) -> torch.Tensor:
+        masked_x, masked = self.mask(x)
+        hidden = self.encoder_to_decoder(self(graph, masked_x))
+        hidden = hidden.index_fill(0, masked, 0.0)  # re-mask
+        reconstructed = self.decoder(self._graph(graph), hidden)
+        return scaled_cosine_error(reconstructed[masked], x[masked], self.config.alpha_l)
