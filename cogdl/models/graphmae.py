@@ -137,5 +137,11 @@ class GraphMAE(Model):
         masked_x, masked = self.mask(x)
         hidden = self.encoder_to_decoder(self(graph, masked_x))
         hidden = hidden.index_fill(0, masked, 0.0)  # re-mask
-        reconstructed = self.decoder(self._graph(graph), hidden)
-        return scaled_cosine_error(reconstructed[masked], x[masked], self.config.alpha_l)
+        return scaled_cosine_error(self._decode(graph, hidden, masked), x[masked], self.config.alpha_l)
+
+    def _decode(self, graph, hidden: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """The decoder's output at `rows` only (a GAT decoder then projects just those rows)."""
+        conv = self.decoder.conv
+        if isinstance(conv, GATConv):  # the decoder layer has no norm or activation
+            return conv(graph, dropout(hidden, self.decoder.p, self.training), rows=rows)
+        return self.decoder(self._graph(graph), hidden)[rows]

@@ -32,3 +32,20 @@ def test_gat_conv_attention_dropout_only_in_training():
     torch.testing.assert_close(conv(graph, x), conv(graph, x))
     conv.train()
     assert not torch.allclose(conv(graph, x), conv(graph, x))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_gat_conv_rows_projected_after_aggregation_match_the_full_layer(bias):
+    torch.manual_seed(0)
+    graph, _ = random_graph(num_nodes=40, num_edges=200)
+    conv = GATConv(6, 20, num_heads=1, bias=bias)
+    rows = torch.tensor([3, 0, 17, 39])
+    x = torch.randn(40, 6, requires_grad=True)
+    assert conv._can_project_after(x)
+    fast = conv(graph, x, rows=rows)
+    full = conv._forward_all(graph, x)[rows]
+    torch.testing.assert_close(fast, full, atol=1e-5, rtol=1e-5)
+    grads = torch.autograd.grad(fast.square().sum(), [x, conv.weight, conv.att_src])
+    expected = torch.autograd.grad(full.square().sum(), [x, conv.weight, conv.att_src])
+    for ours, theirs in zip(grads, expected):
+        torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=1e-4)

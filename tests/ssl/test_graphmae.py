@@ -36,7 +36,7 @@ def test_decoder_sees_zeros_at_the_masked_nodes():
     torch.manual_seed(0)
     graph, _ = random_graph(num_nodes=40, num_edges=160)
     model, seen = _model(), {}
-    model.decoder.register_forward_hook(lambda module, args, out: seen.update(hidden=args[1]))
+    model.decoder.conv.register_forward_hook(lambda module, args, out: seen.update(hidden=args[1]))
     model.loss(graph, torch.rand(40, 6))
     zero_rows = seen["hidden"].abs().sum(1) == 0
     assert int(zero_rows.sum()) == int(0.5 * 40)
