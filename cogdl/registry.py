@@ -139,3 +139,14 @@ register_model = MODELS.register
 register_dataset = DATASETS.register
 register_task = TASKS.register
 register_dataset_prefix = DATASETS.register_prefix
+
+
+def bound_loader(load: Callable[[Any, Any], Any], argument, doc: str) -> Callable[[Any], Any]:
+    """A dataset loader `root -> load(argument, root)` whose docstring (`cogdl list`) is `doc`:
+    one registered name per dataset id (`argument`) of a family's `load`."""
+
+    def loader(root):
+        return load(argument, root)
+
+    loader.__doc__ = doc
+    return loader

@@ -49,6 +49,12 @@ class Card:
     archive: str = ""
     path: str = ""
 
+    def check_stats(self, found: dict) -> None:
+        """Raise a DataError where a loaded statistic in `found` differs from the card's `stats`."""
+        for key, expected in self.stats.items():
+            if key in found and found[key] != expected:
+                raise DataError(f"{self.id}: loaded {key}={found[key]}, the card {self.path} expects {expected}")
+
     def file(self, name: str) -> DataFile:
         for f in self.files:
             if f.name == name:

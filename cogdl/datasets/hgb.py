@@ -38,7 +38,7 @@ from cogdl.data.dataset import DatasetInfo
 from cogdl.data.hetero_graph import HeteroGraph, Relation
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
 from cogdl.errors import DataError
-from cogdl.registry import register_dataset, register_dataset_prefix
+from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
 NODE_CLASSIFICATION_IDS = ("hgb-dblp", "hgb-acm", "hgb-imdb", "hgb-freebase")
 LINK_PREDICTION_IDS = ("hgb-lastfm", "hgb-amazon", "hgb-pubmed")
@@ -99,9 +99,7 @@ def load_hgb_card(dataset_id: str, root: Path) -> HGBDataset:
     found = {"num_nodes": dataset.graph.num_nodes,
              "num_links": sum(r.num_edges for r in dataset.graph.relations),
              "num_classes": dataset.info.num_classes}
-    for key, expected in card.stats.items():
-        if key in found and found[key] != expected:
-            raise DataError(f"{dataset_id}: loaded {key}={found[key]}, the card {card.path} expects {expected}")
+    card.check_stats(found)
     return dataset
 
 
@@ -311,24 +309,12 @@ def _parse_labels(data: bytes, path: str, node_type_of: np.ndarray) -> list[tupl
     return out
 
 
-def _card_loader(dataset_id: str):
-    def load(root: Path) -> HGBDataset:
-        return load_hgb_card(dataset_id, root)
-
-    load.__doc__ = f"HGB {dataset_id[4:]} (Lv et al., KDD 2021), HGB's files and test labels."
-    return load
-
-
 for _id in NODE_CLASSIFICATION_IDS + LINK_PREDICTION_IDS:
-    register_dataset(_id)(_card_loader(_id))
+    register_dataset(_id)(bound_loader(load_hgb_card, _id, f"HGB {_id[4:]} (Lv et al., KDD 2021), HGB's files and test labels."))
 
 
 @register_dataset_prefix("hgb")
 def load_hgb_path(path: str):
     """`hgb:PATH`: any folder in HGB's format."""
-
-    def load(root: Path) -> HGBDataset:
-        return load_hgb_folder(path)
-
-    load.__doc__ = f"the folder {path} in HGB's format (node.dat, link.dat, labels or link.dat.test)"
-    return load
+    return bound_loader(lambda folder, root: load_hgb_folder(folder), path,
+                        f"the folder {path} in HGB's format (node.dat, link.dat, labels or link.dat.test)")

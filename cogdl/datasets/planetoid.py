@@ -33,7 +33,7 @@ from cogdl.data.graph import Graph
 from cogdl.data.root import read_dataset_file
 from cogdl.data.safe_pickle import safe_loads
 from cogdl.errors import DataError
-from cogdl.registry import register_dataset
+from cogdl.registry import bound_loader, register_dataset
 
 NAMES = ("cora", "citeseer", "pubmed")
 _PICKLED = ("x", "y", "tx", "ty", "allx", "ally", "graph")
@@ -75,7 +75,8 @@ def load_planetoid(name: str, root: Path) -> Dataset:
     graph = Graph.from_coo(both_dst, both_src, num_nodes,
                            x=torch.from_numpy(features), y=torch.from_numpy(labels), masks=masks)
     num_classes = objs["y"].shape[1]
-    _check_stats(card, graph, num_classes)
+    card.check_stats({"num_nodes": graph.num_nodes, "num_edges": graph.num_edges,
+                      "num_features": graph.x.shape[1], "num_classes": num_classes})
     return Dataset(graph, DatasetInfo(name=name, num_features=features.shape[1], num_classes=num_classes))
 
 
@@ -109,21 +110,5 @@ def _assemble(objs: dict, test_index: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return features, y
 
 
-def _check_stats(card, graph: Graph, num_classes: int) -> None:
-    found = {"num_nodes": graph.num_nodes, "num_edges": graph.num_edges,
-             "num_features": graph.x.shape[1], "num_classes": num_classes}
-    for key, expected in card.stats.items():
-        if key in found and found[key] != expected:
-            raise DataError(f"{card.id}: loaded {key}={found[key]}, the card {card.path} expects {expected}")
-
-
-def _loader(name: str):
-    def load(root: Path) -> Dataset:
-        return load_planetoid(name, root)
-
-    load.__doc__ = f"Planetoid {name} with the public split (Yang et al., ICML 2016)."
-    return load
-
-
 for _name in NAMES:
-    register_dataset(_name)(_loader(_name))
+    register_dataset(_name)(bound_loader(load_planetoid, _name, f"Planetoid {_name} with the public split (Yang et al., ICML 2016)."))

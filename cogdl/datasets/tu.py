@@ -38,7 +38,7 @@ from cogdl.data.dataset import DatasetInfo
 from cogdl.data.graph_collection import GraphCollection, concat_ranges
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
 from cogdl.errors import DataError
-from cogdl.registry import register_dataset, register_dataset_prefix
+from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
 #: dataset id -> TU file prefix
 TU_NAMES = {"mutag": "MUTAG", "proteins": "PROTEINS", "nci1": "NCI1",
@@ -219,7 +219,8 @@ def load_tu(dataset_id: str, root: Path) -> TUDataset:
     else:
         graphs, num_classes = _read_tu_text(folder, TU_NAMES[dataset_id],
                                             lambda name: read_dataset_file(card, name, root), listed.__contains__)
-    _check_stats(card, graphs, num_classes)
+    card.check_stats({"num_graphs": len(graphs), "num_nodes": int(graphs.node_ptr[-1]),
+                      "num_edges": int(graphs.src.numel()), "num_features": graphs.x.shape[1], "num_classes": num_classes})
     return TUDataset(graphs, DatasetInfo(dataset_id, graphs.x.shape[1], num_classes))
 
 
@@ -257,32 +258,11 @@ def _read_tu_text(folder: Path, prefix: str, read, exists) -> tuple[GraphCollect
                                   node_labels, files, edge_lines)
 
 
-def _check_stats(card, graphs: GraphCollection, num_classes: int) -> None:
-    found = {"num_graphs": len(graphs), "num_nodes": int(graphs.node_ptr[-1]), "num_edges": int(graphs.src.numel()),
-             "num_features": graphs.x.shape[1], "num_classes": num_classes}
-    for key, expected in card.stats.items():
-        if key in found and found[key] != expected:
-            raise DataError(f"{card.id}: loaded {key}={found[key]}, the card {card.path} expects {expected}")
-
-
-def _loader(dataset_id: str):
-    def load(root: Path) -> TUDataset:
-        return load_tu(dataset_id, root)
-
-    load.__doc__ = f"TU {TU_NAMES[dataset_id]} graph classification (Morris et al., 2020)."
-    return load
-
-
 for _id in TU_NAMES:
-    register_dataset(_id)(_loader(_id))
+    register_dataset(_id)(bound_loader(load_tu, _id, f"TU {TU_NAMES[_id]} graph classification (Morris et al., 2020)."))
 
 
 @register_dataset_prefix("tu")
 def load_tu_path(path: str):
     """`tu:PATH`: any folder in the TU text format."""
-
-    def load(root: Path) -> TUDataset:
-        return load_tu_folder(path)
-
-    load.__doc__ = f"the folder {path} in the TU text format"
-    return load
+    return bound_loader(lambda folder, root: load_tu_folder(folder), path, f"the folder {path} in the TU text format")
