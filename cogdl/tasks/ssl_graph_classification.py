@@ -66,9 +66,6 @@ class SSLGraphClassification(Task):
     def prepare(self, dataset, config: SSLGraphClassificationConfig):
         return GraphClassification().prepare(dataset, config)
 
-    def epochs_per_seed(self, config: SSLGraphClassificationConfig) -> int:
-        return config.epochs
-
     def run(self, model, dataset, config: SSLGraphClassificationConfig, device, progress=None, context=None):
         seed = context.seed if context else 0
         graphs = dataset.graphs

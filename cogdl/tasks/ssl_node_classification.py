@@ -64,9 +64,6 @@ class SSLNodeClassification(Task):
     def prepare(self, dataset: Dataset, config: SSLNodeClassificationConfig) -> Dataset:
         return prepare_node_split(dataset, config.normalize_features, "ssl_node_classification")
 
-    def epochs_per_seed(self, config: SSLNodeClassificationConfig) -> int:
-        return config.epochs
-
     def run(self, model, dataset: Dataset, config: SSLNodeClassificationConfig, device, progress=None, context=None):
         graph = dataset.graph.to(device)
         x = graph.x
