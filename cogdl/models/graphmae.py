@@ -16,6 +16,9 @@ MLP(Linear, norm, act, Linear) -> norm -> act, and the decoder has no final norm
 NOTE: as the official code, GIN encoders see each graph with one self loop per node (so a node's
 own vector enters its sum twice: (1 + eps) x_i + x_i + sum_j x_j).
 Shapes: `forward(graph, x)` -> the embeddings `H` `[N, D]`; `loss(graph, x)` -> scalar.
+Speed (same function): sparse bag-of-words inputs (`SparseFeatures`) stay sparse in the first GAT
+layer, whose token rows share one vector (`_encode_sparse_masked`); `encoder_to_decoder` multiplies
+only the rows the re-mask keeps; a GAT decoder projects only the rows of V~ (`GATConv(rows=...)`).
 """
 
 from __future__ import annotations
@@ -23,13 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Choice, Interval
 from cogdl.models.base import Model
 from cogdl.nn import GATConv, GINConv, gin_mlp
-from cogdl.nn.functional import dropout
+from cogdl.nn.functional import SparseFeatures, dropout, project, project_scaled_token
 from cogdl.registry import register_model
 
 ACTIVATIONS = {"prelu": nn.PReLU, "relu": nn.ReLU, "elu": nn.ELU}
@@ -61,8 +63,10 @@ class GraphMAEConfig:
 
 
 def scaled_cosine_error(reconstructed: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
-    """Eq. 3: mean over rows of (1 - cos(z_i, x_i)) ^ alpha."""
-    cosine = (F.normalize(reconstructed, dim=-1) * F.normalize(target, dim=-1)).sum(-1)
+    """Eq. 3: mean over rows of (1 - cos(z_i, x_i)) ^ alpha, with norms floored at 1e-12 (as
+    `F.normalize`); the cosine is formed from row sums, not from two normalised copies."""
+    norms = reconstructed.norm(dim=-1).clamp_min(1e-12) * target.norm(dim=-1).clamp_min(1e-12)
+    cosine = (reconstructed * target).sum(-1) / norms
     return (1 - cosine).pow(alpha).mean()
 
 
@@ -113,31 +117,66 @@ class GraphMAE(Model):
     def _graph(self, graph):
         return graph.with_self_loops() if self.config.encoder == "gin" else graph
 
-    def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, graph, x) -> torch.Tensor:
+        """The embeddings `H` of dense or `SparseFeatures` inputs `x`."""
         graph, h = self._graph(graph), x
         for layer in self.encoder:
             h = layer(graph, h)
         return h
 
-    def mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(the masked input X~, the masked node ids V~), drawn from torch's generator."""
-        n = x.shape[0]
+    def _draw_mask(self, n: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(masked ids V~, its token rows, its noise rows, the nodes whose features the noise rows get)."""
         num_masked = int(self.config.mask_rate * n)
-        masked = torch.randperm(n, device=x.device)[:num_masked]
+        masked = torch.randperm(n, device=device)[:num_masked]
         num_noise = int(self.config.replace_rate * num_masked)
-        shuffled = masked[torch.randperm(num_masked, device=x.device)]
-        token_nodes, noise_nodes = shuffled[:num_masked - num_noise], shuffled[num_masked - num_noise:]
+        shuffled = masked[torch.randperm(num_masked, device=device)]
+        sources = torch.randperm(n, device=device)[:num_noise]
+        return masked, shuffled[:num_masked - num_noise], shuffled[num_masked - num_noise:], sources
+
+    def mask(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the masked input X~, the masked node ids V~) of dense `x`, drawn from torch's generator."""
+        masked, token_nodes, noise_nodes, sources = self._draw_mask(x.shape[0], x.device)
+        return self._masked_input(x, token_nodes, noise_nodes, sources), masked
+
+    def _masked_input(self, x: torch.Tensor, token_nodes, noise_nodes, sources) -> torch.Tensor:
         out = x.clone()
         out[token_nodes] = self.mask_token.to(x.dtype)
-        if num_noise:
-            out[noise_nodes] = x[torch.randperm(n, device=x.device)[:num_noise]]
-        return out, masked
+        out[noise_nodes] = x[sources]
+        return out
 
-    def loss(self, graph, x: torch.Tensor) -> torch.Tensor:
-        masked_x, masked = self.mask(x)
-        hidden = self.encoder_to_decoder(self(graph, masked_x))
-        hidden = hidden.index_fill(0, masked, 0.0)  # re-mask
-        return scaled_cosine_error(self._decode(graph, hidden, masked), x[masked], self.config.alpha_l)
+    def loss(self, graph, x) -> torch.Tensor:
+        """The scaled cosine error of one random mask; `x` dense or `SparseFeatures`."""
+        masked, token_nodes, noise_nodes, sources = self._draw_mask(x.shape[0], graph.col.device)
+        if isinstance(x, SparseFeatures) and self.config.encoder == "gat":
+            h = self._encode_sparse_masked(graph, x, token_nodes, noise_nodes, sources)
+            target = x.gather_rows(masked).to_dense()
+        else:
+            h = self(graph, self._masked_input(x, token_nodes, noise_nodes, sources))
+            target = x[masked]
+        return scaled_cosine_error(self._decode(graph, self._remask(h, masked), masked), target, self.config.alpha_l)
+
+    def _encode_sparse_masked(self, graph, x: SparseFeatures, token_nodes, noise_nodes, sources) -> torch.Tensor:
+        """The GAT encoder on X~ without making X~ dense: the first layer's dropout(X~) W^T is the
+        sparse product of the feature rows (token rows empty) plus, on the token rows,
+        `project_scaled_token` of the token with each row's dropout multipliers."""
+        index = torch.arange(x.shape[0], device=token_nodes.device)
+        index[token_nodes] = -1
+        index[noise_nodes] = sources
+        first = self.encoder[0]
+        weight = first.conv.weight
+        projected = project(dropout(x.gather_rows(index), first.p, self.training), weight)
+        multipliers = dropout(weight.new_ones(token_nodes.numel(), x.shape[1]), first.p, self.training)
+        projected = projected.index_add(0, token_nodes, project_scaled_token(self.mask_token[0], weight, multipliers))
+        h = first.activation(first.norm(first.conv.propagate(graph, projected)))
+        for layer in self.encoder[1:]:
+            h = layer(graph, h)
+        return h
+
+    def _remask(self, h: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
+        """H~ = W H with the rows of V~ zeroed; W multiplies only the other rows."""
+        kept = torch.ones(h.shape[0], dtype=torch.bool, device=h.device).index_fill_(0, masked, False)
+        kept = kept.nonzero().squeeze(1)
+        return h.new_zeros(h.shape[0], self.config.hidden_size).index_copy(0, kept, self.encoder_to_decoder(h[kept]))
 
     def _decode(self, graph, hidden: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """The decoder's output at `rows` only (a GAT decoder then projects just those rows)."""

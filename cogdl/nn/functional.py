@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import csr_from_coo
+from cogdl.data.graph_collection import concat_ranges
 from cogdl.ops import reference
 from cogdl.ops.backends import kernels_for
 
@@ -31,10 +32,21 @@ class SparseFeatures:
     @classmethod
     def from_dense(cls, x: torch.Tensor) -> "SparseFeatures":
         row, col = x.nonzero(as_tuple=True)
-        values = x[row, col]
-        crow, col_sorted, perm = csr_from_coo(row, col, x.shape[0], torch.arange(row.numel()), False, x.shape[1])
-        t_crow, t_col, t_perm = csr_from_coo(col, row, x.shape[1], torch.arange(row.numel()), False, x.shape[0])
-        return cls(crow, col_sorted, values[perm], tuple(x.shape), t_crow, t_col, torch.argsort(perm)[t_perm])
+        return cls.from_coo(row, col, x[row, col], tuple(x.shape))
+
+    @classmethod
+    def from_coo(cls, row, col, values, shape: tuple[int, int]) -> "SparseFeatures":
+        crow, col_sorted, perm = csr_from_coo(row, col, shape[0], torch.arange(row.numel()), False, shape[1])
+        t_crow, t_col, t_perm = csr_from_coo(col, row, shape[1], torch.arange(row.numel()), False, shape[0])
+        return cls(crow, col_sorted, values[perm], tuple(shape), t_crow, t_col, torch.argsort(perm)[t_perm])
+
+    def gather_rows(self, index: torch.Tensor) -> "SparseFeatures":
+        """Row `i` of the result is row `index[i]` of this matrix, or zeros where `index[i] < 0`."""
+        source = index.clamp(min=0)
+        counts = torch.where(index >= 0, self.crow.diff()[source], 0)
+        positions = concat_ranges(self.crow[source], counts)
+        row = torch.repeat_interleave(torch.arange(index.numel(), device=index.device), counts)
+        return SparseFeatures.from_coo(row, self.col[positions], self.values[positions], (index.numel(), self.shape[1]))
 
     def with_values(self, values: torch.Tensor) -> "SparseFeatures":
         return SparseFeatures(self.crow, self.col, values, self.shape, self.t_crow, self.t_col, self.t_perm)
@@ -95,3 +107,25 @@ def project(x, weight: torch.Tensor) -> torch.Tensor:
     if isinstance(x, SparseFeatures):
         return _SparseProject.apply(weight, x)
     return x @ weight.t()
+
+
+class _ProjectScaledToken(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, token, weight, scale):
+        ctx.save_for_backward(token, weight, scale)
+        return scale @ (weight * token).t()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        token, weight, scale = ctx.saved_tensors
+        per_feature = (scale.t() @ grad_out).t()  # [F_out, F_in]: d loss / d (weight * token)
+        return (per_feature * weight).sum(0), per_feature * token, None
+
+
+def project_scaled_token(token: torch.Tensor, weight: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """Row r: `(scale_r * token) @ weight.T`, for one shared `token` `[F_in]` and per-row element
+    scales `scale` `[R, F_in]` (e.g. a dropout mask; no gradient). Because every row holds the same
+    vector, (scale_r * t) W^T = scale_r (W diag(t))^T, and both gradients follow from the one
+    product scale^T G `[F_in, F_out]`: backward costs one `[F_in, R] x [R, F_out]` product, not the
+    two (input and weight gradients) of projecting an `[R, F_in]` tensor that requires grad."""
+    return _ProjectScaledToken.apply(token, weight, scale)

@@ -81,8 +81,12 @@ class GATConv(nn.Module):
         out = mixed[rows, 0] @ self.weight.t()
         return out + self.bias if self.bias is not None else out
 
-    def _forward_all(self, graph: Graph, x: torch.Tensor) -> torch.Tensor:
-        h = project(x, self.weight).view(-1, self.num_heads, self.out_channels)
+    def _forward_all(self, graph: Graph, x) -> torch.Tensor:
+        return self.propagate(graph, project(x, self.weight))
+
+    def propagate(self, graph: Graph, projected: torch.Tensor) -> torch.Tensor:
+        """The layer from its projected input `x W^T` `[N, H*D]`: attention, aggregation, bias."""
+        h = projected.view(-1, self.num_heads, self.out_channels)
         attn_src = (h * self.att_src).sum(-1)
         attn_dst = (h * self.att_dst).sum(-1)
         values = dropout(h, self.value_dropout, self.training)

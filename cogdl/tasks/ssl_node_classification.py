@@ -23,6 +23,7 @@ from torch import nn
 from cogdl.config import Interval
 from cogdl.data.dataset import Dataset, DatasetInfo
 from cogdl.data.graph import Graph
+from cogdl.nn.functional import maybe_sparse
 from cogdl.registry import register_task
 from cogdl.tasks.base import Task
 from cogdl.tasks.node_classification import NodeClassification, NodeClassificationConfig, prepare_node_split
@@ -66,7 +67,7 @@ class SSLNodeClassification(Task):
 
     def run(self, model, dataset: Dataset, config: SSLNodeClassificationConfig, device, progress=None, context=None):
         graph = dataset.graph.to(device)
-        x = graph.x
+        x = maybe_sparse(graph.x)  # bag-of-words features stay sparse in the first layer
 
         def step(optimizer) -> float:
             optimizer.zero_grad()

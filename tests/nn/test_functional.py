@@ -1,6 +1,6 @@
 import torch
 
-from cogdl.nn.functional import SparseFeatures, dropout, maybe_sparse, project
+from cogdl.nn.functional import SparseFeatures, dropout, maybe_sparse, project, project_scaled_token
 
 
 def sparse_input(seed=0):
@@ -58,3 +58,27 @@ def test_dropout_backward_uses_the_forward_mask():
     y = dropout(x, 0.5, True)
     y.sum().backward()
     torch.testing.assert_close(x.grad, (y != 0).float() * 2.0)
+
+
+def test_gather_rows_picks_rows_and_empties_negative_ids():
+    x = sparse_input()
+    index = torch.tensor([2, -1, 0, 2, 8])
+    gathered = SparseFeatures.from_dense(x).gather_rows(index)
+    expected = torch.stack([x[i] if i >= 0 else torch.zeros(6, dtype=x.dtype) for i in index.tolist()])
+    torch.testing.assert_close(gathered.to_dense(), expected)
+    torch.testing.assert_close(gathered.csr_transposed().to_dense(), expected.t())
+
+
+def test_project_scaled_token_matches_the_dense_product_and_its_gradients():
+    g = torch.Generator().manual_seed(1)
+    token = torch.randn(6, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(4, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    scale = (torch.rand(5, 6, generator=g) < 0.7).double() / 0.7
+    upstream = torch.randn(5, 4, generator=g, dtype=torch.float64)
+    ours = project_scaled_token(token, weight, scale)
+    grads = torch.autograd.grad((ours * upstream).sum(), (token, weight))
+    dense = (scale * token) @ weight.t()
+    expected = torch.autograd.grad((dense * upstream).sum(), (token, weight))
+    torch.testing.assert_close(ours, dense)
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want)

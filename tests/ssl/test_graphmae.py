@@ -42,6 +42,55 @@ def test_decoder_sees_zeros_at_the_masked_nodes():
     assert int(zero_rows.sum()) == int(0.5 * 40)
 
 
+def test_sparse_inputs_give_the_dense_loss_and_gradients():
+    from cogdl.nn.functional import SparseFeatures
+
+    graph, _ = random_graph(num_nodes=40, num_edges=160)
+    x = torch.rand(40, 6) * (torch.rand(40, 6) < 0.3)
+    model = _model(replace_rate=0.2)
+    with torch.no_grad():
+        model.mask_token.normal_()
+    model.eval()  # no dropout: both paths compute the same function of the same mask
+    losses, grads = [], []
+    for features in (x, SparseFeatures.from_dense(x)):
+        torch.manual_seed(3)
+        model.zero_grad()
+        loss = model.loss(graph, features)
+        loss.backward()
+        losses.append(loss.detach())
+        grads.append([p.grad.clone() for p in model.parameters()])
+    torch.testing.assert_close(losses[1], losses[0])
+    for sparse, dense in zip(*grads[::-1]):
+        torch.testing.assert_close(sparse, dense, atol=1e-6, rtol=1e-5)
+    assert model.mask_token.grad.abs().sum() > 0
+
+
+def test_sparse_token_rows_get_per_row_dropout_with_the_dense_expectation():
+    from cogdl.nn.functional import SparseFeatures
+
+    torch.manual_seed(0)
+    graph, _ = random_graph(num_nodes=4000, num_edges=8000)
+    model = _model(dropout=0.4, mask_rate=0.9, replace_rate=0.0)
+    with torch.no_grad():
+        model.mask_token.normal_()
+    first, seen = model.encoder[0].conv, {}
+    first.propagate = lambda graph, projected: seen.update(projected=projected) or projected
+    masked, token_nodes, noise_nodes, sources = model._draw_mask(4000, "cpu")
+    model._encode_sparse_masked(graph, SparseFeatures.from_dense(torch.zeros(4000, 6)), token_nodes, noise_nodes,
+                                sources)
+    token_rows = seen["projected"][token_nodes].detach()
+    expected = (first.weight @ model.mask_token[0]).detach()
+    torch.testing.assert_close(token_rows.mean(0), expected, atol=0.05, rtol=0.05)
+    assert token_rows.std(0).min() > 0  # each row draws its own dropout mask
+
+
+def test_remask_zeroes_the_masked_rows_of_the_projection():
+    model, h = _model(), torch.randn(10, 16)
+    masked = torch.tensor([1, 4, 7])
+    expected = model.encoder_to_decoder(h).index_fill(0, masked, 0.0)
+    torch.testing.assert_close(model._remask(h, masked), expected)
+
+
 def test_scaled_cosine_error_matches_its_formula():
     x = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
     z = torch.tensor([[2.0, 0.0], [0.0, 3.0], [-1.0, -1.0]])
