@@ -18,7 +18,8 @@ own vector enters its sum twice: (1 + eps) x_i + x_i + sum_j x_j).
 Shapes: `forward(graph, x)` -> the embeddings `H` `[N, D]`; `loss(graph, x)` -> scalar.
 Speed (same function): sparse bag-of-words inputs (`SparseFeatures`) stay sparse in the first GAT
 layer, whose token rows share one vector (`_encode_sparse_masked`); `encoder_to_decoder` multiplies
-only the rows the re-mask keeps; a GAT decoder projects only the rows of V~ (`GATConv(rows=...)`).
+only the rows the re-mask keeps; a GAT decoder's output is formed only at V~ (`GATConv(rows=...)`),
+or with a sparse target not at all (`scaled_cosine_error_of_linear`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def scaled_cosine_error(reconstructed: torch.Tensor, target: torch.Tensor, alpha
     `F.normalize`); the cosine is formed from row sums, not from two normalised copies."""
     norms = reconstructed.norm(dim=-1).clamp_min(1e-12) * target.norm(dim=-1).clamp_min(1e-12)
     cosine = (reconstructed * target).sum(-1) / norms
+    return (1 - cosine).pow(alpha).mean()
+
+
+def scaled_cosine_error_of_linear(inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                                  target: SparseFeatures, alpha: float) -> torch.Tensor:
+    """`scaled_cosine_error(inputs @ weight.T + bias, target)` for a sparse target, without forming
+    the `[R, F]` reconstruction. With z_i = W m_i + b (`weight` W `[F, D]`, `inputs` m `[R, D]`):
+        z_i . x_i = m_i . (W^T x_i) + b . x_i,     |z_i|^2 = m_i^T (W^T W) m_i + 2 (W^T b) . m_i + |b|^2,
+    so the dense products are `[D, F] x [F, D]` and `[R, D] x [D, D]`, not `[R, D] x [D, F]`."""
+    dot = (inputs * project(target, weight.t())).sum(-1)
+    squared = ((inputs @ (weight.t() @ weight)) * inputs).sum(-1)
+    if bias is not None:
+        dot = dot + project(target, bias.unsqueeze(0)).squeeze(1)
+        squared = squared + 2 * (inputs @ (weight.t() @ bias)) + bias.dot(bias)
+    cosine = dot / (squared.clamp_min(1e-24).sqrt() * target.row_norms().clamp_min(1e-12))
     return (1 - cosine).pow(alpha).mean()
 
 
@@ -149,11 +165,10 @@ class GraphMAE(Model):
         masked, token_nodes, noise_nodes, sources = self._draw_mask(x.shape[0], graph.col.device)
         if isinstance(x, SparseFeatures) and self.config.encoder == "gat":
             h = self._encode_sparse_masked(graph, x, token_nodes, noise_nodes, sources)
-            target = x.gather_rows(masked).to_dense()
         else:
             h = self(graph, self._masked_input(x, token_nodes, noise_nodes, sources))
-            target = x[masked]
-        return scaled_cosine_error(self._decode(graph, self._remask(h, masked), masked), target, self.config.alpha_l)
+        target = x.gather_rows(masked) if isinstance(x, SparseFeatures) else x[masked]
+        return self._reconstruction_error(graph, self._remask(h, masked), masked, target)
 
     def _encode_sparse_masked(self, graph, x: SparseFeatures, token_nodes, noise_nodes, sources) -> torch.Tensor:
         """The GAT encoder on X~ without making X~ dense: the first layer's dropout(X~) W^T is the
@@ -178,9 +193,18 @@ class GraphMAE(Model):
         kept = kept.nonzero().squeeze(1)
         return h.new_zeros(h.shape[0], self.config.hidden_size).index_copy(0, kept, self.encoder_to_decoder(h[kept]))
 
-    def _decode(self, graph, hidden: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        """The decoder's output at `rows` only (a GAT decoder then projects just those rows)."""
-        conv = self.decoder.conv
-        if isinstance(conv, GATConv):  # the decoder layer has no norm or activation
-            return conv(graph, dropout(hidden, self.decoder.p, self.training), rows=rows)
-        return self.decoder(self._graph(graph), hidden)[rows]
+    def _reconstruction_error(self, graph, hidden: torch.Tensor, rows: torch.Tensor, target) -> torch.Tensor:
+        """The scaled cosine error of the decoder's output at `rows`. A GAT decoder projects only
+        those rows (`GATConv(rows=...)`); with one head and a sparse target, not even those:
+        `scaled_cosine_error_of_linear` of its aggregated inputs."""
+        conv, alpha = self.decoder.conv, self.config.alpha_l
+        if isinstance(conv, GATConv):
+            hidden = dropout(hidden, self.decoder.p, self.training)  # the decoder layer has no norm or activation
+            if isinstance(target, SparseFeatures) and conv.can_project_after(hidden):
+                return scaled_cosine_error_of_linear(conv.aggregate_rows(graph, hidden, rows), conv.weight, conv.bias,
+                                                     target, alpha)
+            reconstructed = conv(graph, hidden, rows=rows)
+        else:
+            reconstructed = self.decoder(self._graph(graph), hidden)[rows]
+        dense_target = target.to_dense() if isinstance(target, SparseFeatures) else target
+        return scaled_cosine_error(reconstructed, dense_target, alpha)

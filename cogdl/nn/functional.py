@@ -48,6 +48,11 @@ class SparseFeatures:
         row = torch.repeat_interleave(torch.arange(index.numel(), device=index.device), counts)
         return SparseFeatures.from_coo(row, self.col[positions], self.values[positions], (index.numel(), self.shape[1]))
 
+    def row_norms(self) -> torch.Tensor:
+        """The Euclidean norm of each row, `[N]`."""
+        rows = torch.repeat_interleave(torch.arange(self.shape[0], device=self.crow.device), self.crow.diff())
+        return self.values.new_zeros(self.shape[0]).index_add(0, rows, self.values.square()).sqrt()
+
     def with_values(self, values: torch.Tensor) -> "SparseFeatures":
         return SparseFeatures(self.crow, self.col, values, self.shape, self.t_crow, self.t_col, self.t_perm)
 

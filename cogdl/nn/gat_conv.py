@@ -64,22 +64,25 @@ class GATConv(nn.Module):
         no `value_dropout`, dense `x` and `F_in < D`, they are then computed by aggregating the
         inputs and projecting only those rows: sum_j alpha_ij W x_j = W sum_j alpha_ij x_j, with the
         attention vectors folded through W (a . W x = (W^T a) . x); the same result, fewer FLOPs."""
-        if rows is not None and self._can_project_after(x):
-            return self._aggregate_then_project(graph, x, rows)
+        if rows is not None and self.can_project_after(x):
+            out = self.aggregate_rows(graph, x, rows) @ self.weight.t()
+            return out + self.bias if self.bias is not None else out
         out = self._forward_all(graph, x)
         return out if rows is None else out[rows]
 
-    def _can_project_after(self, x) -> bool:
+    def can_project_after(self, x) -> bool:
+        """Whether `aggregate_rows` applies: one head, no `value_dropout`, dense `x`, `F_in < D`."""
         return (self.num_heads == 1 and self.value_dropout == 0.0 and torch.is_tensor(x)
                 and self.weight.shape[1] < self.weight.shape[0])
 
-    def _aggregate_then_project(self, graph: Graph, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    def aggregate_rows(self, graph: Graph, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """sum_j alpha_ij x_j at `rows` (`[R, F_in]`), the attention taken through W; the layer's
+        output there is this times W^T, plus b (one head, `can_project_after(x)`)."""
         attn_src = (x @ (self.weight.t() @ self.att_src[0, 0])).unsqueeze(1)
         attn_dst = (x @ (self.weight.t() @ self.att_dst[0, 0])).unsqueeze(1)
         mixed = gat_aggregate(graph.with_self_loops(), x.unsqueeze(1), attn_src, attn_dst, self.negative_slope,
                               self.attn_dropout, self.training)
-        out = mixed[rows, 0] @ self.weight.t()
-        return out + self.bias if self.bias is not None else out
+        return mixed[rows, 0]
 
     def _forward_all(self, graph: Graph, x) -> torch.Tensor:
         return self.propagate(graph, project(x, self.weight))

@@ -41,7 +41,7 @@ def test_gat_conv_rows_projected_after_aggregation_match_the_full_layer(bias):
     conv = GATConv(6, 20, num_heads=1, bias=bias)
     rows = torch.tensor([3, 0, 17, 39])
     x = torch.randn(40, 6, requires_grad=True)
-    assert conv._can_project_after(x)
+    assert conv.can_project_after(x)
     fast = conv(graph, x, rows=rows)
     full = conv._forward_all(graph, x)[rows]
     torch.testing.assert_close(fast, full, atol=1e-5, rtol=1e-5)

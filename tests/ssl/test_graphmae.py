@@ -6,7 +6,7 @@ import torch
 
 from cogdl import experiment
 from cogdl.data import DatasetInfo
-from cogdl.models.graphmae import GraphMAE, scaled_cosine_error
+from cogdl.models.graphmae import GraphMAE, scaled_cosine_error, scaled_cosine_error_of_linear
 from cogdl.tasks.ssl_graph_classification import svm_cross_validation
 from graphs import random_graph
 from tu_fixtures import write_tu_folder
@@ -46,9 +46,12 @@ def test_sparse_inputs_give_the_dense_loss_and_gradients():
     from cogdl.nn.functional import SparseFeatures
 
     graph, _ = random_graph(num_nodes=40, num_edges=160)
-    x = torch.rand(40, 6) * (torch.rand(40, 6) < 0.3)
-    model = _model(replace_rate=0.2)
+    x = torch.rand(40, 24) * (torch.rand(40, 24) < 0.3)
+    # features wider than the hidden layer: the decoder's loss takes `scaled_cosine_error_of_linear`
+    model = GraphMAE(GraphMAE.Config(hidden_size=8, num_heads=2, replace_rate=0.2), DatasetInfo("tiny", 24, 2))
+    assert model.decoder.conv.can_project_after(torch.zeros(40, 8))
     with torch.no_grad():
+        model.decoder.conv.bias.normal_()
         model.mask_token.normal_()
     model.eval()  # no dropout: both paths compute the same function of the same mask
     losses, grads = [], []
@@ -89,6 +92,25 @@ def test_remask_zeroes_the_masked_rows_of_the_projection():
     masked = torch.tensor([1, 4, 7])
     expected = model.encoder_to_decoder(h).index_fill(0, masked, 0.0)
     torch.testing.assert_close(model._remask(h, masked), expected)
+
+
+def test_scaled_cosine_error_of_linear_matches_forming_the_product():
+    from cogdl.nn.functional import SparseFeatures
+
+    g = torch.Generator().manual_seed(0)
+    inputs = torch.randn(7, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(9, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(9, generator=g, dtype=torch.float64, requires_grad=True)
+    target = torch.rand(7, 9, generator=g, dtype=torch.float64) * (torch.rand(7, 9, generator=g) < 0.4)
+    target[0, 0] = 1.0  # no empty row: cosine with a zero target is 0 either way, but keep all rows informative
+    for b in (bias, None):
+        ours = scaled_cosine_error_of_linear(inputs, weight, b, SparseFeatures.from_dense(target), 3.0)
+        formed = inputs @ weight.t() + (b if b is not None else 0)
+        expected = scaled_cosine_error(formed, target, 3.0)
+        torch.testing.assert_close(ours, expected)
+        params = (inputs, weight) + ((b,) if b is not None else ())
+        for got, want in zip(torch.autograd.grad(ours, params), torch.autograd.grad(expected, params)):
+            torch.testing.assert_close(got, want)
 
 
 def test_scaled_cosine_error_matches_its_formula():

@@ -272,6 +272,8 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
 //   g_e = d_e <G_i, feat_j>,  c_i = sum_e alpha_e g_e,  grad_s_e = alpha_e (g_e - c_i) leaky'(s_e)
 //   grad_a_dst[i] = sum_{e in row i} grad_s_e          (pass over rows)
 //   grad_a_src[j] = sum_{e from j} grad_s_e,  grad_feat[j] = sum_{e from j} alpha_e d_e G_i   (pass over columns)
+// The row pass keeps alpha_e and grad_s_e per edge ([E, H] each), so every edge takes one dot
+// product (rows) and one axpy (columns); grad_s_e is also the edge-bias gradient.
 std::vector<torch::Tensor> gat_backward(
     torch::Tensor rowptr, torch::Tensor col, torch::Tensor feat, torch::Tensor a_src, torch::Tensor a_dst,
     c10::optional<torch::Tensor> bias, double slope, double p, int64_t seed, torch::Tensor row_max,
@@ -290,9 +292,9 @@ std::vector<torch::Tensor> gat_backward(
   const int64_t N = rowptr.size(0) - 1, M = feat.size(0), H = feat.size(1), D = feat.size(2);
   auto grad_feat = torch::zeros_like(feat);
   auto grad_src = torch::zeros_like(a_src);
-  auto grad_dst = torch::zeros_like(a_dst);
-  auto c = torch::zeros({N, H}, feat.options());
-  torch::Tensor grad_bias = need_bias_grad ? torch::empty({col.size(0), H}, feat.options()) : torch::Tensor();
+  auto grad_dst = torch::empty_like(a_dst);
+  auto alpha_edge = torch::empty({col.size(0), H}, feat.options());
+  auto grad_score = torch::empty({col.size(0), H}, feat.options());
   COGDL_DISPATCH(feat.scalar_type(), index_type, "cogdl_gat_backward", [&] {
     GatView<scalar_t, index_t> g{rowptr.data_ptr<index_t>(), col.data_ptr<index_t>(), feat.data_ptr<scalar_t>(),
                                  a_src.data_ptr<scalar_t>(), a_dst.data_ptr<scalar_t>(),
@@ -301,37 +303,35 @@ std::vector<torch::Tensor> gat_backward(
     const scalar_t* mp = row_max.data_ptr<scalar_t>();
     const scalar_t* sp = row_sum.data_ptr<scalar_t>();
     const scalar_t* go = grad_out.data_ptr<scalar_t>();
-    scalar_t* cp = c.data_ptr<scalar_t>();
     scalar_t* gd = grad_dst.data_ptr<scalar_t>();
     scalar_t* gs = grad_src.data_ptr<scalar_t>();
     scalar_t* gf = grad_feat.data_ptr<scalar_t>();
-    scalar_t* gb = need_bias_grad ? grad_bias.data_ptr<scalar_t>() : nullptr;
-    // grad of the pre-activation score of edge e = (j -> i), head h
-    auto grad_score = [&](int64_t e, int64_t i, int64_t j, int64_t h, scalar_t* weight) {
-      scalar_t pre;
-      const scalar_t alpha = std::exp(g.score(e, i, j, h, &pre) - mp[i * H + h]) / sp[i * H + h];
-      const scalar_t d = g.drop(e, h);
-      const scalar_t ge = d == 0 ? scalar_t(0) : d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
-      if (weight) *weight = alpha * d;
-      return alpha * (ge - cp[i * H + h]) * (pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope));
-    };
+    scalar_t* ae = alpha_edge.data_ptr<scalar_t>();
+    scalar_t* ge = grad_score.data_ptr<scalar_t>();  // holds g_e until it is turned into grad_s_e
     parallel_rows(g.rp, N, [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> c(H);
       for (int64_t i = begin; i < end; ++i) {
         const int64_t lo = g.rp[i], hi = g.rp[i + 1];
+        std::fill(c.begin(), c.end(), scalar_t(0));
         for (int64_t e = lo; e < hi; ++e) {
           const int64_t j = g.cp[e];
           for (int64_t h = 0; h < H; ++h) {
-            const scalar_t d = g.drop(e, h);
-            if (d == 0) continue;
             const scalar_t alpha = std::exp(g.score(e, i, j, h) - mp[i * H + h]) / sp[i * H + h];
-            cp[i * H + h] += alpha * d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
+            const scalar_t d = g.drop(e, h);
+            const scalar_t g_e = d == 0 ? scalar_t(0) : d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
+            ae[e * H + h] = alpha;
+            ge[e * H + h] = g_e;
+            c[h] += alpha * g_e;
           }
         }
+        for (int64_t h = 0; h < H; ++h) gd[i * H + h] = 0;
         for (int64_t e = lo; e < hi; ++e)
           for (int64_t h = 0; h < H; ++h) {
-            const scalar_t gs_e = grad_score(e, i, g.cp[e], h, nullptr);
-            gd[i * H + h] += gs_e;
-            if (gb) gb[e * H + h] = gs_e;
+            scalar_t pre;
+            g.score(e, i, g.cp[e], h, &pre);
+            const scalar_t s_e = ae[e * H + h] * (ge[e * H + h] - c[h]) * (pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope));
+            ge[e * H + h] = s_e;
+            gd[i * H + h] += s_e;
           }
       }
     });
@@ -343,14 +343,14 @@ std::vector<torch::Tensor> gat_backward(
         for (int64_t k = trp[j]; k < trp[j + 1]; ++k) {
           const int64_t e = tpp[k], i = tcp[k];
           for (int64_t h = 0; h < H; ++h) {
-            scalar_t weight;
-            gs[j * H + h] += grad_score(e, i, j, h, &weight);
+            gs[j * H + h] += ge[e * H + h];
+            const scalar_t weight = ae[e * H + h] * g.drop(e, h);
             if (weight != 0) axpy(gf + (j * H + h) * D, weight, go + (i * H + h) * D, D);
           }
         }
     });
   });
-  return {grad_feat, grad_src, grad_dst, grad_bias};
+  return {grad_feat, grad_src, grad_dst, need_bias_grad ? grad_score : torch::Tensor()};
 }
 
 // Inverted-dropout multipliers of `numel` values: 1/(1-p) where keep_edge(seed, i, p), else 0.
