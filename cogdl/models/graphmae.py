@@ -110,8 +110,9 @@ def scaled_cosine_error_of_linear(inputs: torch.Tensor, weight: torch.Tensor, bi
 def init_like_dgl(conv: GATConv) -> None:
     """Initialise a GAT layer as DGL's GATConv, which the official GraphMAE code uses: Xavier
     normal with the ReLU gain sqrt(2) on the projection and both attention vectors, zero bias.
-    NOTE: it matters: with `GATConv`'s own init (Xavier uniform, gain 1) the Cora linear probe
-    after 300 pretraining epochs reached 73.0% test accuracy, with this one 82.7% (seed 0)."""
+    NOTE: it matters. `experiment("ssl_node_classification", "graphmae", "cora", seeds=[0],
+    epochs=300)` at commit a329f5a (`GATConv`'s own init, Xavier uniform with gain 1) gave a
+    probe test accuracy of 73.0%; the same call with this init patched in gave 82.7%."""
     gain = nn.init.calculate_gain("relu")
     for p in (conv.weight, conv.att_src, conv.att_dst):
         nn.init.xavier_normal_(p, gain=gain)
