@@ -3,10 +3,14 @@
 Row `i` of the CSR holds the incoming edges of destination node `i`: `col[rowptr[i]:rowptr[i+1]]`
 are its source nodes. Derived forms (COO row vector, the self-loop graph, GCN weights) are computed
 once and cached on the graph, so every layer of every epoch reuses them.
+A graph is square (sources and destinations are the same nodes) unless made by `row_block`: some
+destination rows of a graph with their edges, the sources numbered among a chosen set of inputs.
+That is what a layer needs when only some of its output rows are wanted.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -34,6 +38,13 @@ def csr_from_coo(dst: torch.Tensor, src: torch.Tensor, num_nodes: int, edge_weig
     return rowptr, src, weight
 
 
+def concat_ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """The concatenation of `arange(s, s + c)` for each (start, count)."""
+    total = int(counts.sum())
+    begin = torch.repeat_interleave(starts - (torch.cumsum(counts, 0) - counts), counts)
+    return begin + torch.arange(total, device=starts.device)
+
+
 class Graph:
     """A graph with node features `x`, labels `y`, boolean split masks and CSR adjacency.
 
@@ -44,10 +55,12 @@ class Graph:
         x: optional `[N, F]` node features.
         y: optional `[N]` integer labels (-1 where unknown) or `[N, C]` multi-label targets.
         masks: split name (`"train"`, `"val"`, `"test"`) -> `[N]` bool mask.
+        num_cols: number of source nodes `M` of a rectangular graph (default `N`).
     """
 
-    def __init__(self, rowptr, col, edge_weight=None, x=None, y=None, masks=None):
+    def __init__(self, rowptr, col, edge_weight=None, x=None, y=None, masks=None, num_cols: int | None = None):
         self.rowptr = rowptr
+        self.num_cols = self.num_nodes if num_cols is None else num_cols
         self.col = col
         self.edge_weight = edge_weight
         self.x = x
@@ -86,7 +99,7 @@ class Graph:
 
         def compute():
             positions = torch.arange(self.num_edges, device=self.col.device)
-            return csr_from_coo(self.col, self.row, self.num_nodes, positions, coalesce=False)
+            return csr_from_coo(self.col, self.row, self.num_cols, positions, coalesce=False, num_cols=self.num_nodes)
 
         return self.cached("transposed", compute)
 
@@ -117,7 +130,7 @@ class Graph:
         """A copy on `device` (derived forms are recomputed there on first use)."""
         move = lambda t: t.to(device) if t is not None else None  # noqa: E731
         moved = Graph(move(self.rowptr), move(self.col), move(self.edge_weight), move(self.x), move(self.y),
-                      {k: move(v) for k, v in self.masks.items()})
+                      {k: move(v) for k, v in self.masks.items()}, self.num_cols)
         for name in TYPED_FIELDS:
             if hasattr(self, name):
                 value = getattr(self, name)
@@ -127,3 +140,40 @@ class Graph:
     def __repr__(self) -> str:
         feats = None if self.x is None else tuple(self.x.shape)
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, x={feats})"
+
+
+def in_neighbours(graph: Graph, rows: torch.Tensor) -> torch.Tensor:
+    """The sorted distinct sources of the edges into `rows`."""
+    is_source = torch.zeros(graph.num_cols, dtype=torch.bool, device=rows.device)
+    is_source[graph.col[concat_ranges(graph.rowptr[rows], graph.rowptr.diff()[rows])]] = True
+    return is_source.nonzero().squeeze(1)
+
+
+@dataclass
+class RowBlock:
+    """Destination rows of a graph with their incoming edges (`row_block`).
+
+    `graph` is the `[R, M]` rectangular graph whose row `k` is row `rows[k]` of the original, its
+    sources numbered among the `M` inputs; `rows_in_inputs` `[R]` is each row's own position
+    among the inputs (for a layer's per-destination terms).
+    """
+
+    graph: Graph
+    rows_in_inputs: torch.Tensor
+
+
+def row_block(graph: Graph, rows: torch.Tensor, inputs: torch.Tensor | None = None) -> RowBlock:
+    """The rows `rows` of square `graph`, with sources renumbered to their positions in `inputs`
+    (distinct node ids holding every source of those rows and the rows themselves, e.g.
+    `in_neighbours` of a graph with self loops), or left as node ids when `inputs` is None."""
+    counts = graph.rowptr.diff()[rows]
+    edges = concat_ranges(graph.rowptr[rows], counts)
+    col, rows_in_inputs, num_cols = graph.col[edges], rows, graph.num_nodes
+    if inputs is not None:
+        position = torch.empty(graph.num_cols, dtype=torch.long, device=rows.device)
+        position[inputs] = torch.arange(inputs.numel(), device=rows.device)
+        col, rows_in_inputs, num_cols = position[col], position[rows], inputs.numel()
+    rowptr = torch.zeros(rows.numel() + 1, dtype=torch.long, device=rows.device)
+    torch.cumsum(counts, 0, out=rowptr[1:])
+    weight = None if graph.edge_weight is None else graph.edge_weight[edges]
+    return RowBlock(Graph(rowptr, col, weight, num_cols=num_cols), rows_in_inputs)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from cogdl.data.graph import Graph
+from cogdl.data.graph import Graph, concat_ranges
 
 
 @dataclass
@@ -70,13 +70,6 @@ class GraphCollection:
                                coalesce=False, x=self.x[nodes])
         graph_index = torch.repeat_interleave(torch.arange(ids.numel()), node_counts)
         return GraphBatch(graph, graph_index, self.y[ids])
-
-
-def concat_ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-    """The concatenation of `arange(s, s + c)` for each (start, count)."""
-    total = int(counts.sum())
-    begin = torch.repeat_interleave(starts - (torch.cumsum(counts, 0) - counts), counts)
-    return begin + torch.arange(total)
 
 
 def iterate_batches(num_graphs_or_ids, batch_size: int, generator: torch.Generator | None = None):

@@ -35,7 +35,8 @@ import torch
 
 from cogdl.data.cards import load_card
 from cogdl.data.dataset import DatasetInfo
-from cogdl.data.graph_collection import GraphCollection, concat_ranges
+from cogdl.data.graph import concat_ranges
+from cogdl.data.graph_collection import GraphCollection
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix

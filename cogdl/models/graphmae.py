@@ -16,10 +16,11 @@ MLP(Linear, norm, act, Linear) -> norm -> act, and the decoder has no final norm
 NOTE: as the official code, GIN encoders see each graph with one self loop per node (so a node's
 own vector enters its sum twice: (1 + eps) x_i + x_i + sum_j x_j).
 Shapes: `forward(graph, x)` -> the embeddings `H` `[N, D]`; `loss(graph, x)` -> scalar.
-Speed (same function): sparse bag-of-words inputs (`SparseFeatures`) stay sparse in the first GAT
-layer, whose token rows share one vector (`_encode_sparse_masked`); `encoder_to_decoder` multiplies
-only the rows the re-mask keeps; a GAT decoder's output is formed only at V~ (`GATConv(rows=...)`),
-or with a sparse target not at all (`scaled_cosine_error_of_linear`).
+Speed (same function): the GAT loss computes only the rows that reach it (`_needed_rows`): the
+decoder's output at V~, the encoder's top layer at the kept nodes with an edge into V~, and each
+layer below at the in-neighbours of the rows above. Sparse bag-of-words inputs (`SparseFeatures`)
+stay sparse in the first GAT layer, whose token rows share one vector (`_first_projection`); with
+a sparse target the one-head decoder's output is not formed at all (`scaled_cosine_error_of_linear`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from torch import nn
 
 from cogdl.config import Choice, Interval
 from cogdl.models.base import Model
+from cogdl.data.graph import in_neighbours, row_block
 from cogdl.nn import GATConv, GINConv, gin_mlp
 from cogdl.nn.functional import SparseFeatures, dropout, project, project_scaled_token
 from cogdl.registry import register_model
@@ -129,7 +131,11 @@ class _Layer(nn.Module):
         self.norm, self.activation = norm or nn.Identity(), activation or nn.Identity()
 
     def forward(self, graph, x):
-        return self.activation(self.norm(self.conv(graph, dropout(x, self.p, self.training))))
+        return self.finish(self.conv(graph, dropout(x, self.p, self.training)))
+
+    def finish(self, h: torch.Tensor) -> torch.Tensor:
+        """What follows the conv: (norm) -> (activation)."""
+        return self.activation(self.norm(h))
 
 
 @register_model("graphmae")
@@ -198,31 +204,14 @@ class GraphMAE(Model):
         return out
 
     def loss(self, graph, x) -> torch.Tensor:
-        """The scaled cosine error of one random mask; `x` dense or `SparseFeatures`."""
+        """The scaled cosine error of one random mask; `x` dense or `SparseFeatures` (GAT)."""
         masked, token_nodes, noise_nodes, sources = self._draw_mask(x.shape[0], graph.col.device)
-        if isinstance(x, SparseFeatures) and self.config.encoder == "gat":
-            h = self._encode_sparse_masked(graph, x, token_nodes, noise_nodes, sources)
-        else:
-            h = self(graph, self._masked_input(x, token_nodes, noise_nodes, sources))
         target = x.gather_rows(masked) if isinstance(x, SparseFeatures) else x[masked]
-        return self._reconstruction_error(graph, self._remask(h, masked), masked, target)
-
-    def _encode_sparse_masked(self, graph, x: SparseFeatures, token_nodes, noise_nodes, sources) -> torch.Tensor:
-        """The GAT encoder on X~ without making X~ dense: the first layer's dropout(X~) W^T is the
-        sparse product of the feature rows (token rows empty) plus, on the token rows,
-        `project_scaled_token` of the token with each row's dropout multipliers."""
-        index = torch.arange(x.shape[0], device=token_nodes.device)
-        index[token_nodes] = -1
-        index[noise_nodes] = sources
-        first = self.encoder[0]
-        weight = first.conv.weight
-        projected = project(dropout(x.gather_rows(index), first.p, self.training), weight)
-        multipliers = dropout(weight.new_ones(token_nodes.numel(), x.shape[1]), first.p, self.training)
-        projected = projected.index_add(0, token_nodes, project_scaled_token(self.mask_token[0], weight, multipliers))
-        h = first.activation(first.norm(first.conv.propagate(graph, projected)))
-        for layer in self.encoder[1:]:
-            h = layer(graph, h)
-        return h
+        if self.config.encoder == "gat":
+            return self._gat_loss(graph, x, masked, (token_nodes, noise_nodes, sources), target)
+        hidden = self._remask(self(graph, self._masked_input(x, token_nodes, noise_nodes, sources)), masked)
+        reconstructed = self.decoder(self._graph(graph), hidden)[masked]
+        return scaled_cosine_error(reconstructed, target, self.config.alpha_l)
 
     def _remask(self, h: torch.Tensor, masked: torch.Tensor) -> torch.Tensor:
         """H~ = W H with the rows of V~ zeroed; W multiplies only the other rows."""
@@ -230,18 +219,65 @@ class GraphMAE(Model):
         kept = kept.nonzero().squeeze(1)
         return h.new_zeros(h.shape[0], self.config.hidden_size).index_copy(0, kept, self.encoder_to_decoder(h[kept]))
 
-    def _reconstruction_error(self, graph, hidden: torch.Tensor, rows: torch.Tensor, target) -> torch.Tensor:
-        """The scaled cosine error of the decoder's output at `rows`. A GAT decoder projects only
-        those rows (`GATConv(rows=...)`); with one head and a sparse target, not even those:
-        `scaled_cosine_error_of_linear` of its aggregated inputs."""
+    def _needed_rows(self, graph, masked: torch.Tensor) -> list[torch.Tensor]:
+        """The node ids each GAT layer must compute for the loss, inputs first: the decoder reads
+        H~ only at the kept nodes with an edge into V~ (the others never reach the loss), and a GAT
+        row needs its in-neighbours' (self included) rows of the layer below. With batchnorm every
+        encoder row is computed (its statistics are over all rows)."""
+        is_masked = torch.zeros(graph.num_nodes, dtype=torch.bool, device=masked.device).index_fill_(0, masked, True)
+        kept_sources = in_neighbours(graph, masked)
+        kept_sources = kept_sources[~is_masked[kept_sources]]
+        if self.config.norm == "batchnorm":
+            everything = torch.arange(graph.num_nodes, device=masked.device)
+            return [everything] * len(self.encoder) + [everything, kept_sources]
+        needed = [kept_sources]
+        for _ in self.encoder:
+            needed.insert(0, in_neighbours(graph, needed[0]))
+        return needed + [kept_sources]
+
+    def _gat_loss(self, graph, x, masked: torch.Tensor, draw, target) -> torch.Tensor:
+        """The loss through GAT layers that compute only the rows it reads (`_needed_rows`): the
+        same function as the full encoder, re-mask and decoder, with far fewer rows at the top."""
+        graph = graph.with_self_loops()
+        needed = self._needed_rows(graph, masked)
+        projected = self._first_projection(x, needed[0], *draw)
+        for k, layer in enumerate(self.encoder):
+            h = layer.finish(layer.conv.propagate(row_block(graph, needed[k + 1], needed[k]), projected))
+            if k + 1 < len(self.encoder):
+                above = self.encoder[k + 1]
+                projected = project(dropout(h, above.p, self.training), above.conv.weight)
+        kept_sources = needed[-1]
+        if kept_sources is not needed[-2]:
+            h = h[torch.searchsorted(needed[-2], kept_sources)]
+        hidden = dropout(self.encoder_to_decoder(h), self.decoder.p, self.training)  # decoder: no norm or activation
         conv, alpha = self.decoder.conv, self.config.alpha_l
-        if isinstance(conv, GATConv):
-            hidden = dropout(hidden, self.decoder.p, self.training)  # the decoder layer has no norm or activation
-            if isinstance(target, SparseFeatures) and conv.can_project_after(hidden):
-                return scaled_cosine_error_of_linear(conv.aggregate_rows(graph, hidden, rows), conv.weight, conv.bias,
-                                                     target, alpha)
-            reconstructed = conv(graph, hidden, rows=rows)
+        if conv.can_project_after(hidden):
+            full = hidden.new_zeros(graph.num_nodes, hidden.shape[1]).index_copy(0, kept_sources, hidden)
+            mixed = conv.aggregate_rows(graph, full, masked)
+            if isinstance(target, SparseFeatures):
+                return scaled_cosine_error_of_linear(mixed, conv.weight, conv.bias, target, alpha)
+            reconstructed = mixed @ conv.weight.t() + (conv.bias if conv.bias is not None else 0)
         else:
-            reconstructed = self.decoder(self._graph(graph), hidden)[rows]
+            projected = project(hidden, conv.weight)
+            projected = projected.new_zeros(graph.num_nodes, projected.shape[1]).index_copy(0, kept_sources, projected)
+            reconstructed = conv.propagate(row_block(graph, masked), projected)
         dense_target = target.to_dense() if isinstance(target, SparseFeatures) else target
         return scaled_cosine_error(reconstructed, dense_target, alpha)
+
+    def _first_projection(self, x, inputs: torch.Tensor, token_nodes, noise_nodes, sources) -> torch.Tensor:
+        """dropout(X~) W^T of the first layer at the rows `inputs`. Sparse `x` is not made dense:
+        the product of the feature rows (token rows empty) plus, on the token rows,
+        `project_scaled_token` of the token with each row's dropout multipliers."""
+        first = self.encoder[0]
+        weight = first.conv.weight
+        if not isinstance(x, SparseFeatures):
+            return project(dropout(self._masked_input(x, token_nodes, noise_nodes, sources)[inputs], first.p,
+                                   self.training), weight)
+        index = torch.arange(x.shape[0], device=inputs.device)
+        index[token_nodes] = -1
+        index[noise_nodes] = sources
+        projected = project(dropout(x.gather_rows(index[inputs]), first.p, self.training), weight)
+        token_rows = torch.searchsorted(inputs, token_nodes)
+        token_rows = token_rows[inputs[token_rows.clamp(max=inputs.numel() - 1)] == token_nodes]
+        multipliers = dropout(weight.new_ones(token_rows.numel(), x.shape[1]), first.p, self.training)
+        return projected.index_add(0, token_rows, project_scaled_token(self.mask_token[0], weight, multipliers))

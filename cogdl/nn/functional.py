@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from cogdl.data.graph import csr_from_coo
-from cogdl.data.graph_collection import concat_ranges
+from cogdl.data.graph import concat_ranges, csr_from_coo
 from cogdl.ops import reference
 from cogdl.ops.backends import kernels_for
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cogdl.data.graph import Graph
+from cogdl.data.graph import Graph, RowBlock, row_block
 from cogdl.nn.functional import dropout, project
 from cogdl.ops import gat_aggregate
 
@@ -60,15 +60,16 @@ class GATConv(nn.Module):
             nn.init.zeros_(self.bias)
 
     def forward(self, graph: Graph, x: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
-        """`rows`, when given, selects the output rows wanted (`[R, ...]` is returned). With one head,
-        no `value_dropout`, dense `x` and `F_in < D`, they are then computed by aggregating the
-        inputs and projecting only those rows: sum_j alpha_ij W x_j = W sum_j alpha_ij x_j, with the
-        attention vectors folded through W (a . W x = (W^T a) . x); the same result, fewer FLOPs."""
+        """`rows`, when given, selects the output rows wanted (`[R, ...]` is returned); only their
+        edges are aggregated. With one head, no `value_dropout`, dense `x` and `F_in < D`, they are
+        computed by aggregating the inputs and projecting only those rows: sum_j alpha_ij W x_j =
+        W sum_j alpha_ij x_j, with the attention vectors folded through W (a . W x = (W^T a) . x);
+        the same result, fewer FLOPs."""
         if rows is not None and self.can_project_after(x):
             out = self.aggregate_rows(graph, x, rows) @ self.weight.t()
             return out + self.bias if self.bias is not None else out
-        out = self._forward_all(graph, x)
-        return out if rows is None else out[rows]
+        adjacency = graph if rows is None else row_block(graph.with_self_loops(), rows)
+        return self.propagate(adjacency, project(x, self.weight))
 
     def can_project_after(self, x) -> bool:
         """Whether `aggregate_rows` applies: one head, no `value_dropout`, dense `x`, `F_in < D`."""
@@ -78,22 +79,26 @@ class GATConv(nn.Module):
     def aggregate_rows(self, graph: Graph, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
         """sum_j alpha_ij x_j at `rows` (`[R, F_in]`), the attention taken through W; the layer's
         output there is this times W^T, plus b (one head, `can_project_after(x)`)."""
+        block = row_block(graph.with_self_loops(), rows)
         attn_src = (x @ (self.weight.t() @ self.att_src[0, 0])).unsqueeze(1)
-        attn_dst = (x @ (self.weight.t() @ self.att_dst[0, 0])).unsqueeze(1)
-        mixed = gat_aggregate(graph.with_self_loops(), x.unsqueeze(1), attn_src, attn_dst, self.negative_slope,
+        attn_dst = (x[rows] @ (self.weight.t() @ self.att_dst[0, 0])).unsqueeze(1)
+        mixed = gat_aggregate(block.graph, x.unsqueeze(1), attn_src, attn_dst, self.negative_slope,
                               self.attn_dropout, self.training)
-        return mixed[rows, 0]
+        return mixed[:, 0]
 
-    def _forward_all(self, graph: Graph, x) -> torch.Tensor:
-        return self.propagate(graph, project(x, self.weight))
-
-    def propagate(self, graph: Graph, projected: torch.Tensor) -> torch.Tensor:
-        """The layer from its projected input `x W^T` `[N, H*D]`: attention, aggregation, bias."""
+    def propagate(self, graph: Graph | RowBlock, projected: torch.Tensor) -> torch.Tensor:
+        """The layer from its projected input `x W^T` `[N, H*D]`: attention, aggregation, bias.
+        Given a `RowBlock` of the graph with self loops (`row_block`), only the block's rows are
+        computed, and `projected` holds the block's inputs only (`[M, H*D]` -> `[R, ...]`)."""
         h = projected.view(-1, self.num_heads, self.out_channels)
+        if isinstance(graph, RowBlock):
+            adjacency, h_dst = graph.graph, h[graph.rows_in_inputs]
+        else:
+            adjacency, h_dst = graph.with_self_loops(), h
         attn_src = (h * self.att_src).sum(-1)
-        attn_dst = (h * self.att_dst).sum(-1)
+        attn_dst = (h_dst * self.att_dst).sum(-1)
         values = dropout(h, self.value_dropout, self.training)
-        out = gat_aggregate(graph.with_self_loops(), values, attn_src, attn_dst, self.negative_slope,
+        out = gat_aggregate(adjacency, values, attn_src, attn_dst, self.negative_slope,
                             self.attn_dropout, self.training)
         out = out.reshape(-1, self.num_heads * self.out_channels) if self.concat else out.mean(dim=1)
         return out + self.bias if self.bias is not None else out
