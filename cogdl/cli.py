@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     board = sub.add_parser("leaderboard", help="leaderboard files")
     board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
-    rec = board_sub.add_parser("record", help="copy a run folder's config and measured result into a leaderboard file")
-    rec.add_argument("run_dir")
+    rec = board_sub.add_parser("record", help="copy a run folder's config and measured result into a leaderboard file "
+                                              "(several folders of one config with distinct seeds are pooled)")
+    rec.add_argument("run_dirs", nargs="+", metavar="run_dir")
     rec.add_argument("file")
     return parser
 
@@ -241,7 +242,7 @@ def cmd_leaderboard(args) -> int:
 
     from cogdl.leaderboard import record
 
-    entry = record(Path(args.run_dir), Path(args.file))
+    entry = record([Path(d) for d in args.run_dirs], Path(args.file))
     measured = entry["measured"]
     print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {measured['std']} (n={measured['n']})")
     return 0

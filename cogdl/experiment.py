@@ -69,9 +69,9 @@ def parse_seeds(spec: str) -> list[int]:
     return seeds
 
 
-def summarize(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Mean, sample std (ddof=1; None for one value) and values of every split metric."""
-    names = [k for k in records[0] if k.startswith(SPLITS)]
+def summarize(records: list[dict[str, Any]], names: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Mean, sample std (ddof=1; None for one value) and values of every split metric (or of `names`)."""
+    names = [k for k in records[0] if k.startswith(SPLITS)] if names is None else names
     summary = {}
     for name in names:
         values = [float(r[name]) for r in records]

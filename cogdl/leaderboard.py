@@ -1,8 +1,10 @@
 """Leaderboard files: `leaderboard/<benchmark>/<task>.yaml`, a protocol header plus one entry per
 (dataset, model) with its config, the paper's reference numbers and our measured result.
 
-Measured blocks are never typed in: `cogdl leaderboard record RUN_DIR FILE` copies them from a
-run folder (its summary, resolved config, environment and command line).
+Measured blocks are never typed in: `cogdl leaderboard record RUN_DIR [RUN_DIR ...] FILE` copies
+them from run folders (summary, resolved config, environment and command line). Several folders
+of one config with distinct seeds (run apart, e.g. in separate sessions) pool their seeds; where
+their commits, dates or commands differ, the block lists each.
 
     protocol: {benchmark, task, splits, metrics (primary first), higher_is_better, variance_over,
                std, selection, unit}
@@ -26,50 +28,78 @@ import yaml
 
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError, DataError
+from cogdl.experiment import summarize
 
 
 def _percent(value):
     return None if value is None else round(100 * value, 2)
 
 
-def measured_block(run_dir: Path, metrics: list[str]) -> tuple[dict, dict, dict]:
-    """`(identity, config, measured)` read from a run folder; `metrics[0]` is the primary one."""
+def _read_run(run_dir: Path) -> tuple[dict, dict, dict]:
+    """`(summary, env, config)` of a run folder."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
         env = json.loads((run_dir / "env.json").read_text())
     except (OSError, ValueError) as exc:
         raise DataError(f"{run_dir}: not a complete run folder ({exc})") from None
-    config = load_yaml(run_dir / "config.resolved.yaml", error=DataError)
-    stats = summary["metrics"]
-    missing = [m for m in metrics if m not in stats]
-    if missing:
-        raise DataError(f"{run_dir}/summary.json: no metric {missing[0]!r}")
-    primary = stats[metrics[0]]
+    return summary, env, load_yaml(run_dir / "config.resolved.yaml", error=DataError)
+
+
+def _one_or_all(values: list):
+    """The value when all runs agree, else the list of them (e.g. commits of runs made apart)."""
+    distinct = list(dict.fromkeys(values))
+    return distinct[0] if len(distinct) == 1 else distinct
+
+
+def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict, dict]:
+    """`(identity, config, measured)` read from one or more run folders; `metrics[0]` is the
+    primary one. Several folders (seeds run in separate processes or sessions) must share task,
+    model, dataset and resolved config and have distinct seeds; their per-seed values are pooled."""
+    runs = [(run_dir, *_read_run(run_dir)) for run_dir in run_dirs]
+    first_dir, first, _, config = runs[0]
+    identity = {"dataset": first["dataset"], "model": first["model"], "task": first["task"]}
+    seeds, values = [], {m: [] for m in metrics}
+    for run_dir, summary, _, run_config in runs:
+        other = {k: summary[k] for k in identity}
+        if other != identity or run_config != config:
+            raise DataError(f"{run_dir}: not the same task, model, dataset and config as {first_dir}")
+        missing = [m for m in metrics if m not in summary["metrics"]]
+        if missing:
+            raise DataError(f"{run_dir}/summary.json: no metric {missing[0]!r}")
+        repeated = set(seeds) & set(summary["seeds"])
+        if repeated:
+            raise DataError(f"{run_dir}: seed {min(repeated)} is also in another of the run folders")
+        seeds += summary["seeds"]
+        for m in metrics:
+            values[m] += summary["metrics"][m]["values"]
+    stats = summarize([{m: values[m][k] for m in metrics} for k in range(len(seeds))], names=metrics)
+    envs = [env for _, _, env, _ in runs]
     measured = {
-        "mean": _percent(primary["mean"]),
-        "std": _percent(primary["std"]),
-        "n": summary["n"],
-        "seeds": summary["seeds"],
+        "mean": _percent(stats[metrics[0]]["mean"]),
+        "std": _percent(stats[metrics[0]]["std"]),
+        "n": len(seeds),
+        "seeds": seeds,
         "metrics": {m: {"mean": _percent(stats[m]["mean"]), "std": _percent(stats[m]["std"])} for m in metrics},
-        "commit": env.get("git_commit"),
-        "date": f"{run_dir.name[:4]}-{run_dir.name[4:6]}-{run_dir.name[6:8]}",
-        "device": ", ".join(d for d in env.get("devices", []) if d.startswith(env.get("device") or "cpu")),
-        "wall_seconds": round(summary["wall_seconds"], 1),
-        "command": env.get("command"),
+        "commit": _one_or_all([env.get("git_commit") for env in envs]),
+        "date": _one_or_all([f"{d.name[:4]}-{d.name[4:6]}-{d.name[6:8]}" for d in run_dirs]),
+        "device": _one_or_all([", ".join(d for d in env.get("devices", []) if d.startswith(env.get("device") or "cpu"))
+                               for env in envs]),
+        "wall_seconds": round(sum(summary["wall_seconds"] for _, summary, _, _ in runs), 1),
+        "command": _one_or_all([env.get("command") for env in envs]),
     }
-    identity = {"dataset": summary["dataset"], "model": summary["model"], "task": summary["task"]}
     return identity, config, measured
 
 
-def record(run_dir: Path, leaderboard_file: Path) -> dict:
-    """Write the run's config and measured block into its (dataset, model) entry; return the entry."""
+def record(run_dirs: list[Path], leaderboard_file: Path) -> dict:
+    """Write the runs' config and measured block into their (dataset, model) entry; return the entry."""
     board = load_yaml(leaderboard_file, error=ConfigError)
     if not isinstance(board, dict) or "protocol" not in board:
         raise ConfigError(f"{leaderboard_file}: expected a mapping with a 'protocol' header")
     protocol = board["protocol"]
-    identity, config, measured = measured_block(Path(run_dir), protocol["metrics"])
+    identity, config, measured = measured_block([Path(d) for d in run_dirs], protocol["metrics"])
     if identity["task"] != protocol["task"]:
-        raise ConfigError(f"{run_dir}: task {identity['task']!r} does not match {leaderboard_file} ({protocol['task']!r})")
+        raise ConfigError(f"{run_dirs[0]}: task {identity['task']!r} does not match {leaderboard_file} "
+                          f"({protocol['task']!r})")
     entries = board.setdefault("entries", [])
     entry = next((e for e in entries if (e["dataset"], e["model"]) == (identity["dataset"], identity["model"])), None)
     if entry is None:

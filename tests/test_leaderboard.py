@@ -28,6 +28,33 @@ def test_leaderboard_record_copies_the_run_folder(cli, tmp_path, data_root):
     assert entry["reference"]["mean"] == 70.3
 
 
+def test_leaderboard_record_pools_the_seeds_of_several_run_folders(cli, tmp_path, data_root):
+    board = tmp_path / "board.yaml"
+    shutil.copy(PLANETOID, board)
+
+    def train(seeds, *settings):
+        status, out, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
+                               "--seeds", seeds, "--set", "epochs=5", *settings, "--out", str(tmp_path / "runs"),
+                               "--data-root", str(data_root))
+        assert status == 0, err
+        return out.strip().splitlines()[-1]
+
+    apart, together = [train("0"), train("1-2")], train("0-2")
+    status, _, err = cli("leaderboard", "record", *apart, str(board))
+    assert status == 0, err
+    pooled = next(e for e in load_yaml(board)["entries"] if (e["dataset"], e["model"]) == ("citeseer", "gcn"))
+    cli("leaderboard", "record", together, str(board))
+    single = next(e for e in load_yaml(board)["entries"] if (e["dataset"], e["model"]) == ("citeseer", "gcn"))
+    assert pooled["measured"]["seeds"] == [0, 1, 2] and pooled["measured"]["n"] == 3
+    for key in ("mean", "std", "metrics"):
+        assert pooled["measured"][key] == single["measured"][key]  # the same seeds, run apart or together
+
+    status, _, err = cli("leaderboard", "record", apart[0], together, str(board))
+    assert status == 2 and "seed 0 is also in another" in err
+    status, _, err = cli("leaderboard", "record", apart[0], train("5", "lr=0.02"), str(board))
+    assert status == 2 and "not the same task, model, dataset and config" in err
+
+
 def test_leaderboard_record_rejects_a_folder_that_is_not_a_run(cli, tmp_path):
     status, _, err = cli("leaderboard", "record", str(tmp_path), str(PLANETOID))
     assert status == 2 and "not a complete run folder" in err
