@@ -13,12 +13,13 @@ with repeated edges merged.
 | mutag       | 188    | 3,371   | 7,442          | 2       | one-hot node label (7)              |
 | proteins    | 1,113  | 43,471  | 162,088        | 2       | one-hot node label (3)              |
 | nci1        | 4,110  | 122,747 | 265,506        | 2       | one-hot node label (37)             |
-| imdb-binary | 1,000  | 19,773  | 386,124        | 2       | one-hot degree, capped at 400 (136) |
-| imdb-multi  | 1,500  | 19,502  | 395,612        | 3       | one-hot degree, capped at 400 (89)  |
-| collab      | 5,000  | 372,474 | 24,574,995     | 3       | one-hot degree, capped at 400 (401) |
+| imdb-binary | 1,000  | 19,773  | 193,062        | 2       | one-hot degree, capped at 400 (136) |
+| imdb-multi  | 1,500  | 19,502  | 197,806        | 3       | one-hot degree, capped at 400 (89)  |
+| collab      | 5,000  | 372,474 | 24,572,158     | 3       | one-hot degree, capped at 400 (401) |
 
 As PyG's `TUDataset` (which GraphMAE, Hou et al., KDD 2022, reads), self loops are dropped and
-repeated edges merged (the "directed edges" column counts what remains). Node features follow
+repeated edges merged (the "directed edges" column counts what remains; IMDB-BINARY's and
+IMDB-MULTI's `A.txt` list every directed edge twice, 386,124 and 395,612 lines). Node features follow
 GraphMAE: the node label `l` becomes one-hot of `l - min(l)`; datasets without node labels use
 one-hot node degree, capped at `MAX_DEGREE`. Graph labels are renumbered
 0 .. C-1 in sorted order (MUTAG's -1/1 -> 0/1, IMDB-MULTI's 1/2/3 -> 0/1/2).
