@@ -76,13 +76,17 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
     return TrainOutcome(best_epoch, best_score, epoch, time.perf_counter() - start)
 
 
+def fused_adam(model, lr: float, weight_decay: float) -> torch.optim.Adam:
+    """Adam with its fused update: the same step in one pass over each tensor, several times
+    cheaper per step on CPU than the per-tensor loop (it matters for many small batches)."""
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
+
+
 def pretrain(model, epoch_of, epochs: int, lr: float, weight_decay: float, cosine: bool, progress=None) -> float:
     """Self-supervised pretraining: `epoch_of(optimizer)` runs one epoch (one or more steps) and
     returns its loss; Adam, with the cosine decay lr_e = lr (1 + cos(pi e / epochs)) / 2 when
-    `cosine` (GraphMAE's schedule). Returns the last epoch's loss; the model is left in eval mode.
-    Adam runs fused (the same update in one pass over each tensor; several times cheaper per step
-    on CPU than the per-tensor loop)."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
+    `cosine` (GraphMAE's schedule). Returns the last epoch's loss; the model is left in eval mode."""
+    optimizer = fused_adam(model, lr, weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda e: (1 + math.cos(math.pi * e / epochs)) / 2 if cosine else 1.0)
     model.train()

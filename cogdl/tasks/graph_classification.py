@@ -28,7 +28,7 @@ from cogdl.data.graph_collection import iterate_batches
 from cogdl.errors import DataError
 from cogdl.registry import register_task
 from cogdl.tasks.base import Task
-from cogdl.trainer import SELECTION_RULES, fit
+from cogdl.trainer import SELECTION_RULES, fit, fused_adam
 
 
 @dataclass
@@ -94,7 +94,7 @@ class GraphClassification(Task):
             train_ids, val_ids = train_test_split(rest, test_size=config.val_ratio, stratify=labels[rest], random_state=seed)
             train_ids, val_ids, test_ids = (torch.from_numpy(np.sort(i)) for i in (train_ids, val_ids, test_ids))
             model.load_state_dict(initial)
-            optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+            optimizer = fused_adam(model, config.lr, config.weight_decay)
             scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_step, config.lr_gamma)
 
             def train_step() -> float:
