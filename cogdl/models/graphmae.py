@@ -219,36 +219,35 @@ class GraphMAE(Model):
         kept = kept.nonzero().squeeze(1)
         return h.new_zeros(h.shape[0], self.config.hidden_size).index_copy(0, kept, self.encoder_to_decoder(h[kept]))
 
-    def _needed_rows(self, graph, masked: torch.Tensor) -> list[torch.Tensor]:
-        """The node ids each GAT layer must compute for the loss, inputs first: the decoder reads
-        H~ only at the kept nodes with an edge into V~ (the others never reach the loss), and a GAT
-        row needs its in-neighbours' (self included) rows of the layer below. With batchnorm every
-        encoder row is computed (its statistics are over all rows)."""
+    def _needed_rows(self, graph, masked: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """`(rows, kept_sources)`: the decoder reads H~ only at `kept_sources`, the kept nodes with
+        an edge into V~ (the others never reach the loss); `rows[k]` are the node ids layer k must
+        output (`rows[0]`: the first layer's inputs), as a GAT row needs its in-neighbours' (self
+        included) rows of the layer below. With batchnorm every encoder row is computed (its
+        statistics are over all rows)."""
         is_masked = torch.zeros(graph.num_nodes, dtype=torch.bool, device=masked.device).index_fill_(0, masked, True)
         kept_sources = in_neighbours(graph, masked)
         kept_sources = kept_sources[~is_masked[kept_sources]]
         if self.config.norm == "batchnorm":
-            everything = torch.arange(graph.num_nodes, device=masked.device)
-            return [everything] * len(self.encoder) + [everything, kept_sources]
-        needed = [kept_sources]
+            return [torch.arange(graph.num_nodes, device=masked.device)] * (len(self.encoder) + 1), kept_sources
+        rows = [kept_sources]
         for _ in self.encoder:
-            needed.insert(0, in_neighbours(graph, needed[0]))
-        return needed + [kept_sources]
+            rows.insert(0, in_neighbours(graph, rows[0]))
+        return rows, kept_sources
 
     def _gat_loss(self, graph, x, masked: torch.Tensor, draw, target) -> torch.Tensor:
         """The loss through GAT layers that compute only the rows it reads (`_needed_rows`): the
         same function as the full encoder, re-mask and decoder, with far fewer rows at the top."""
         graph = graph.with_self_loops()
-        needed = self._needed_rows(graph, masked)
-        projected = self._first_projection(x, needed[0], *draw)
+        rows, kept_sources = self._needed_rows(graph, masked)
+        projected = self._first_projection(x, rows[0], *draw)
         for k, layer in enumerate(self.encoder):
-            h = layer.finish(layer.conv.propagate(row_block(graph, needed[k + 1], needed[k]), projected))
+            h = layer.finish(layer.conv.propagate(row_block(graph, rows[k + 1], rows[k]), projected))
             if k + 1 < len(self.encoder):
                 above = self.encoder[k + 1]
                 projected = project(dropout(h, above.p, self.training), above.conv.weight)
-        kept_sources = needed[-1]
-        if kept_sources is not needed[-2]:
-            h = h[torch.searchsorted(needed[-2], kept_sources)]
+        if rows[-1] is not kept_sources:  # batchnorm: all rows were computed
+            h = h[kept_sources]
         hidden = dropout(self.encoder_to_decoder(h), self.decoder.p, self.training)  # decoder: no norm or activation
         conv, alpha = self.decoder.conv, self.config.alpha_l
         if conv.can_project_after(hidden):
@@ -277,7 +276,7 @@ class GraphMAE(Model):
         index[token_nodes] = -1
         index[noise_nodes] = sources
         projected = project(dropout(x.gather_rows(index[inputs]), first.p, self.training), weight)
-        token_rows = torch.searchsorted(inputs, token_nodes)
+        token_rows = torch.searchsorted(inputs, token_nodes)  # `inputs` is sorted; keep the tokens found in it
         token_rows = token_rows[inputs[token_rows.clamp(max=inputs.numel() - 1)] == token_nodes]
         multipliers = dropout(weight.new_ones(token_rows.numel(), x.shape[1]), first.p, self.training)
         return projected.index_add(0, token_rows, project_scaled_token(self.mask_token[0], weight, multipliers))
