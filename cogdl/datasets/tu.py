@@ -17,9 +17,11 @@ with repeated edges merged.
 | imdb-multi  | 1,500  | 19,502  | 197,806        | 3       | one-hot degree, capped at 400 (89)  |
 | collab      | 5,000  | 372,474 | 24,572,158     | 3       | one-hot degree, capped at 400 (401) |
 
-As PyG's `TUDataset` (which GraphMAE, Hou et al., KDD 2022, reads), self loops are dropped and
-repeated edges merged (the "directed edges" column counts what remains; IMDB-BINARY's and
-IMDB-MULTI's `A.txt` list every directed edge twice, 386,124 and 395,612 lines). Node features follow
+As PyG's `TUDataset`, self loops are dropped and repeated edges merged (the "directed edges"
+column counts what remains; IMDB-BINARY's and IMDB-MULTI's `A.txt` list every directed edge twice,
+386,124 and 395,612 lines). NOTE: GraphMAE's first code release (Hou et al., KDD 2022) read DGL's
+`TUDataset`, which keeps such repeats as parallel edges (doubling the IMDB degrees and neighbour
+sums); its later PyG version merges them, as we do. Node features follow
 GraphMAE: the node label `l` becomes one-hot of `l - min(l)`; datasets without node labels use
 one-hot node degree, capped at `MAX_DEGREE`. Graph labels are renumbered
 0 .. C-1 in sorted order (MUTAG's -1/1 -> 0/1, IMDB-MULTI's 1/2/3 -> 0/1/2).
