@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train"))
+    bench.add_argument("what", choices=("ops", "train", "graphmae"),
+                       help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as written")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
     bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
@@ -224,7 +225,7 @@ def cmd_bench(args) -> int:
         widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
     else:
-        report = bench.run_train(device, args.rounds, args.data_root, memory=not args.no_memory)
+        report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
     print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
           f"{args.rounds} interleaved rounds, medians")
     print(bench.format_rows(report["results"]))

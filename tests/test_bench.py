@@ -30,6 +30,17 @@ def test_ops_cases_run_every_peer_on_a_small_graph():
     assert all(len(c.seconds) == 1 for c in cases)
 
 
+def test_graphmae_cases_time_the_loss_against_the_plain_form(data_root):
+    from cogdl.bench import graphmae_cases
+
+    cases = graphmae_cases("cpu", data_root, {"cora": {"hidden_size": 32, "num_heads": 2}})
+    time_interleaved(cases, rounds=1, warmup=1)
+    assert [(c.name, c.baseline) for c in cases] == [("plain eq. 3", True), ("cogdl", False)]
+    assert all(len(c.seconds) == 1 for c in cases)
+    rows = summarize(cases)
+    assert rows[1]["baseline"] == "plain eq. 3" and rows[1]["speedup_vs_baseline"] > 0
+
+
 def test_markdown_section_is_replaced_in_place(tmp_path):
     from cogdl.bench import write_markdown_section
 
