@@ -245,7 +245,8 @@ def cmd_leaderboard(args) -> int:
 
     entry = record([Path(d) for d in args.run_dirs], Path(args.file))
     measured = entry["measured"]
-    print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {measured['std']} (n={measured['n']})")
+    std = "n/a" if measured["std"] is None else measured["std"]
+    print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {std} (n={measured['n']})")
     return 0
 
 
