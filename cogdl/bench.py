@@ -276,7 +276,7 @@ def graphmae_cases(device: str, data_root=None, settings: dict = GRAPHMAE_SETTIN
             model = GraphMAE(GraphMAE.Config(**overrides), data.info).to(device).train()
             optimizer = fused_adam(model, 1e-3, 0.0)
 
-            def step(loss=getattr(model, loss_name), x=x, optimizer=optimizer):
+            def step(loss=getattr(model, loss_name), graph=graph, x=x, optimizer=optimizer):
                 optimizer.zero_grad()
                 loss(graph, x).backward()
                 optimizer.step()

@@ -50,3 +50,14 @@ def kernels_for(tensor: torch.Tensor) -> ModuleType:
     """The kernel module to use for inputs on `tensor`'s device."""
     name = forced_backend() or ("triton" if tensor.is_cuda else "cpu")
     return load(name) or reference
+
+
+def check_rows(op: str, graph, sources=(), destinations=(), edges=()) -> None:
+    """A clear error, not an out-of-bounds kernel access: each `(name, tensor)` of `sources` needs
+    one row per source node of `graph`, of `destinations` one per destination row, of `edges` one
+    per edge."""
+    for named, expected, what in ((sources, graph.num_cols, "source nodes"),
+                                  (destinations, graph.num_nodes, "destination rows"), (edges, graph.num_edges, "edges")):
+        for name, tensor in named:
+            if tensor is not None and tensor.shape[0] != expected:
+                raise ValueError(f"{op}: {name} has {tensor.shape[0]} rows, the graph has {expected} {what}")

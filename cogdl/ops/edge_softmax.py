@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import Graph
-from cogdl.ops.backends import kernels_for
+from cogdl.ops.backends import check_rows, kernels_for
 
 
 class _EdgeSoftmax(torch.autograd.Function):
@@ -31,5 +31,6 @@ class _EdgeSoftmax(torch.autograd.Function):
 def edge_softmax(graph: Graph, scores: torch.Tensor) -> torch.Tensor:
     """Normalise `[E]` or `[E, H]` scores per destination row; each non-empty row sums to 1."""
     scores2 = scores.unsqueeze(1) if scores.dim() == 1 else scores
+    check_rows("edge_softmax", graph, edges=[("scores", scores2)])
     alpha = _EdgeSoftmax.apply(scores2.contiguous(), graph)
     return alpha[:, 0] if scores.dim() == 1 else alpha

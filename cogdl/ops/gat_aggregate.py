@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import Graph
-from cogdl.ops.backends import kernels_for
+from cogdl.ops.backends import check_rows, kernels_for
 
 
 class _GATAggregate(torch.autograd.Function):
@@ -62,6 +62,8 @@ def gat_aggregate(graph: Graph, h: torch.Tensor, attn_src: torch.Tensor, attn_ds
     Returns:
         `[N, H, D]` aggregated features.
     """
+    check_rows("gat_aggregate", graph, sources=[("h", h), ("attn_src", attn_src)],
+               destinations=[("attn_dst", attn_dst)], edges=[("edge_bias", edge_bias)])
     p = attn_dropout if training else 0.0
     seed = int(torch.randint(0, 2**31 - 1, (1,)).item()) if p > 0 else 0
     bias = None if edge_bias is None else edge_bias.to(h.dtype).contiguous()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import Graph
-from cogdl.ops.backends import kernels_for
+from cogdl.ops.backends import check_rows, kernels_for
 
 
 class _SDDMM(torch.autograd.Function):
@@ -50,5 +50,6 @@ def sddmm(graph: Graph, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     single = a.dim() == 2
     a3 = a.unsqueeze(1) if single else a
     b3 = b.unsqueeze(1) if single else b
+    check_rows("sddmm", graph, sources=[("b", b3)], destinations=[("a", a3)])
     out = _SDDMM.apply(a3, b3.to(a.dtype), graph)
     return out[:, 0] if single else out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.graph import Graph
-from cogdl.ops.backends import kernels_for
+from cogdl.ops.backends import check_rows, kernels_for
 
 REDUCTIONS = ("sum", "mean", "max")
 
@@ -83,6 +83,7 @@ def spmm(graph: Graph, x: torch.Tensor, edge_weight: torch.Tensor | None = None,
     if edge_weight is None:
         edge_weight = graph.edge_weight
     x3 = x.reshape(x.shape[0], 1, -1) if x.dim() == 2 else x
+    check_rows("spmm", graph, sources=[("x", x3)], edges=[("edge_weight", edge_weight)])
     weight = None
     if edge_weight is not None:
         weight = edge_weight.to(x.dtype)

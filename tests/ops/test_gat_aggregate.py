@@ -128,3 +128,18 @@ def test_gat_aggregate_on_a_rectangular_row_block_matches_reference(monkeypatch)
         torch.testing.assert_close(out, full, msg=f"{backend} output differs")
         for ours, theirs in zip(torch.autograd.grad(out.pow(2).sum(), [h, a_src, a_dst]), expected):
             torch.testing.assert_close(ours, theirs, msg=f"{backend} gradients differ")
+
+
+def test_ops_reject_features_of_another_graph():
+    """A shape mismatch is a clear error, never an out-of-bounds kernel access."""
+    from cogdl.ops import sddmm, spmm
+
+    graph = random_graph(num_nodes=30, num_edges=60)[0]
+    other = torch.randn(31, 4)
+    with pytest.raises(ValueError, match="spmm: x has 31 rows, the graph has 30 source nodes"):
+        spmm(graph, other)
+    with pytest.raises(ValueError, match="sddmm: a has 31 rows, the graph has 30 destination rows"):
+        sddmm(graph, other, torch.randn(30, 4))
+    h, a_src, a_dst, _ = inputs(graph)
+    with pytest.raises(ValueError, match="gat_aggregate: attn_dst has 29 rows"):
+        gat_aggregate(graph, h, a_src, a_dst[:29])
