@@ -31,8 +31,8 @@ import torch
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model
 from cogdl.data.graph import in_neighbours, row_block
+from cogdl.models.base import Model
 from cogdl.nn import GATConv, GINConv, gin_mlp
 from cogdl.nn.functional import SparseFeatures, dropout, project, project_scaled_token
 from cogdl.registry import register_model
@@ -214,7 +214,7 @@ class GraphMAE(Model):
     def plain_loss(self, graph, x: torch.Tensor) -> torch.Tensor:
         """Eq. 3 as written, for dense `x`: the whole encoder on X~, the re-mask, the whole decoder,
         the error at V~. GIN models train with it; for GAT, `loss` is the same function on fewer
-        rows (tests compare the two, `cogdl bench train` times them)."""
+        rows (tests compare the two, `cogdl bench graphmae` times them)."""
         masked_x, masked = self.mask(x)
         reconstructed = self.decoder(self._graph(graph), self._remask(self(graph, masked_x), masked))[masked]
         return scaled_cosine_error(reconstructed, x[masked], self.config.alpha_l)
