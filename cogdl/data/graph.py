@@ -142,10 +142,16 @@ class Graph:
         return f"Graph(num_nodes={self.num_nodes}, num_edges={self.num_edges}, x={feats})"
 
 
+def edges_into(graph: Graph, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(counts, edges)`: the in-degree of each of `rows` and the ids of their edges, row by row."""
+    counts = graph.rowptr.diff()[rows]
+    return counts, concat_ranges(graph.rowptr[rows], counts)
+
+
 def in_neighbours(graph: Graph, rows: torch.Tensor) -> torch.Tensor:
     """The sorted distinct sources of the edges into `rows`."""
     is_source = torch.zeros(graph.num_cols, dtype=torch.bool, device=rows.device)
-    is_source[graph.col[concat_ranges(graph.rowptr[rows], graph.rowptr.diff()[rows])]] = True
+    is_source[graph.col[edges_into(graph, rows)[1]]] = True
     return is_source.nonzero().squeeze(1)
 
 
@@ -166,8 +172,7 @@ def row_block(graph: Graph, rows: torch.Tensor, inputs: torch.Tensor | None = No
     """The rows `rows` of square `graph`, with sources renumbered to their positions in `inputs`
     (distinct node ids holding every source of those rows and the rows themselves, e.g.
     `in_neighbours` of a graph with self loops), or left as node ids when `inputs` is None."""
-    counts = graph.rowptr.diff()[rows]
-    edges = concat_ranges(graph.rowptr[rows], counts)
+    counts, edges = edges_into(graph, rows)
     col, rows_in_inputs, num_cols = graph.col[edges], rows, graph.num_nodes
     if inputs is not None:
         position = torch.empty(graph.num_cols, dtype=torch.long, device=rows.device)
