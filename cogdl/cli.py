@@ -1,4 +1,4 @@
-"""The `cogdl` command: train | list | info | data | env.
+"""The `cogdl` command: train | list | info | data | env | bench | leaderboard.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     seeds = train.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, nargs="+", help="seeds, e.g. --seed 0 1 2")
     seeds.add_argument("--seeds", help="a range or list, e.g. --seeds 0-9 or --seeds 0,3")
-    train.add_argument("--config", help="YAML file of hyper-parameters")
+    train.add_argument("--best-config", action="store_true",
+                       help="start from the config of the leaderboard entry for this task, model and dataset")
+    train.add_argument("--config", help="YAML file of hyper-parameters (over --best-config)")
     train.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                        help="hyper-parameters over everything else, e.g. --set lr=0.005 epochs=100")
     train.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default auto)")
@@ -100,7 +102,8 @@ def cmd_train(args) -> int:
     from cogdl.experiment import experiment, parse_seeds
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
-    result = experiment(args.task, args.model, args.dataset, seeds, config_file=args.config,
+    result = experiment(args.task, args.model, args.dataset, seeds, best_config=args.best_config,
+                        config_file=args.config,
                         device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line,
                         export_predictions=args.export_predictions, **parse_set(args.set))

@@ -101,15 +101,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, config_file=None,
-               device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
+def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, best_config: bool = False,
+               config_file=None, device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
                command: str | None = None, export_predictions: str | Path | None = None, **overrides) -> Result:
     """Train `model` on `dataset` for `task` once per seed and summarise.
 
     Args:
         task, model, dataset: registered names (`cogdl list`).
         seeds: the random seeds, one run each.
-        config_file: optional YAML file of hyper-parameters (over the defaults).
+        best_config: start from the config of the leaderboard entry for (task, model, dataset).
+        config_file: optional YAML file of hyper-parameters (over the defaults and the best config).
         device: `auto`, `cpu` or `cuda[:N]`.
         out: root of the run folders; `None` writes no folder.
         data_root: the data root (else `$COGDL_DATA`, else `~/.cache/cogdl/datasets`).
@@ -129,6 +130,10 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         raise ConfigError(f"model {model!r} does not support task {task!r}; it supports: "
                           + ", ".join(model_cls.supported_tasks))
     layers = []
+    if best_config:
+        from cogdl.leaderboard import best_config as leaderboard_config
+
+        layers.append(leaderboard_config(task, model, dataset))
     if config_file is not None:
         layers.append((str(config_file), load_config_file(config_file)))
     if overrides:

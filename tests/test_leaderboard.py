@@ -2,6 +2,7 @@ import json
 import shutil
 
 import pytest
+import yaml
 
 from cogdl.config import load_yaml
 from helpers import REPO
@@ -83,3 +84,82 @@ def test_hgb_leaderboard_entry_has_a_reference_and_measured_blocks_over_five_see
     assert measured["commit"] and measured["command"].startswith("cogdl train ")
     assert "--task hetero_node_classification" in measured["command"]
     assert set(measured["metrics"]) == {"test_macro_f1", "test_micro_f1"} and entry["config"]
+
+
+# -- strict reading and --best-config ----------------------------------------------------------------
+def _shipped_boards():
+    from cogdl.leaderboard import leaderboard_files
+
+    return leaderboard_files()
+
+
+@pytest.mark.parametrize("path", _shipped_boards(), ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_leaderboard_file_loads_strictly_and_its_configs_resolve(path):
+    from cogdl.config import resolve
+    from cogdl.leaderboard import load_leaderboard
+    from cogdl.registry import MODELS, TASKS
+
+    board = load_leaderboard(path)
+    task = TASKS.get(board["protocol"]["task"])
+    for entry in board["entries"]:
+        if "config" in entry:  # every stored config is still a valid --best-config layer
+            resolve(MODELS.get(entry["model"]).Config, task.Config, [(str(path), entry["config"])])
+
+
+def _broken_board(tmp_path, edit) -> tuple:
+    board = load_yaml(PLANETOID)
+    edit(board)
+    path = tmp_path / "board.yaml"
+    path.write_text(yaml.safe_dump(board, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda b: b["entries"][1].update(tolerence={"abs": 1}), "entries[1] (citeseer / gcn): unknown key 'tolerence'"),
+    (lambda b: b["entries"][0]["measured"].pop("commit"), "entries[0] (cora / gcn) measured: missing key 'commit'"),
+    (lambda b: b["protocol"].pop("metrics"), "protocol: missing key 'metrics'"),
+    (lambda b: b["entries"].append(dict(b["entries"][0])), "a second entry for cora / gcn (the first is entries[0])"),
+    (lambda b: b["entries"][0].pop("config"), "entries[0] (cora / gcn): a 'measured' block needs the 'config'"),
+])
+def test_leaderboard_load_rejects_a_malformed_file(tmp_path, edit, message):
+    from cogdl.errors import ConfigError
+    from cogdl.leaderboard import load_leaderboard
+
+    path = _broken_board(tmp_path, edit)
+    with pytest.raises(ConfigError) as caught:
+        load_leaderboard(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+
+
+def test_leaderboard_record_refuses_a_malformed_file(cli, tmp_path):
+    path = _broken_board(tmp_path, lambda b: b["entries"][0].update(note="typed in"))
+    status, _, err = cli("leaderboard", "record", str(tmp_path), str(path))
+    assert status == 2 and "unknown key 'note'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_best_config_is_the_entry_config_under_config_file_and_set(cli, tmp_path, data_root):
+    from cogdl.config import resolve
+    from cogdl.models.graphmae import GraphMAE
+    from cogdl.tasks.ssl_node_classification import SSLNodeClassification
+
+    board = load_yaml(REPO / "leaderboard" / "planetoid" / "ssl_node_classification.yaml")
+    entry = next(e for e in board["entries"] if (e["dataset"], e["model"]) == ("citeseer", "graphmae"))
+    defaults = resolve(GraphMAE.Config, SSLNodeClassification.Config, []).flat
+    assert {k for k, v in entry["config"].items() if defaults[k] != v} >= {"num_heads", "alpha_l", "replace_rate"}
+    override = tmp_path / "override.yaml"
+    override.write_text("lr: 0.002\nepochs: 7\n")
+    status, out, err = cli("train", "--best-config", "--task", "ssl_node_classification", "--model", "graphmae",
+                           "--dataset", "citeseer", "--config", str(override), "--set", "epochs=2", "probe_epochs=3",
+                           "--out", str(tmp_path / "runs"), "--data-root", str(data_root))
+    assert status == 0, err
+    resolved = load_yaml(tmp_path / out.strip().splitlines()[-1] / "config.resolved.yaml")
+    # the entry over the defaults, --config over the entry, --set over both
+    assert resolved == {**entry["config"], "lr": 0.002, "epochs": 2, "probe_epochs": 3}
+
+
+def test_train_best_config_without_an_entry_lists_the_entries(cli, tmp_path, data_root):
+    status, _, err = cli("train", "--best-config", "--task", "node_classification", "--model", "mlp",
+                         "--dataset", "cora", "--out", str(tmp_path), "--data-root", str(data_root))
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "no leaderboard entry for model 'mlp' on dataset 'cora'" in err and "gcn on cora" in err
+    assert not any(tmp_path.iterdir())

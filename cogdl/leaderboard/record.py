@@ -1,20 +1,9 @@
-"""Leaderboard files: `leaderboard/<benchmark>/<task>.yaml`, a protocol header plus one entry per
-(dataset, model) with its config, the paper's reference numbers and our measured result.
+"""Recording measured results into a leaderboard file (its format: `cogdl.leaderboard.files`).
 
 Measured blocks are never typed in: `cogdl leaderboard record RUN_DIR [RUN_DIR ...] FILE` copies
 them from run folders (summary, resolved config, environment and command line). Several folders
 of one config with distinct seeds (run apart, e.g. in separate sessions) pool their seeds; where
 their commits, dates or commands differ, the block lists each.
-
-    protocol: {benchmark, task, splits, metrics (primary first), higher_is_better, variance_over,
-               std, selection, unit}
-    entries:
-      - dataset: cora
-        model: gcn
-        config: {...}                       # the full resolved config of the measured run
-        reference: {mean, std, n, source}   # the paper, in percent
-        measured: {mean, std, n, metrics, commit, date, device, wall_seconds, command}
-        tolerance: {abs: 0.5}
 """
 
 from __future__ import annotations
@@ -29,6 +18,7 @@ import yaml
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError, DataError
 from cogdl.experiment import summarize
+from cogdl.leaderboard.files import load_leaderboard
 
 
 def _percent(value):
@@ -92,15 +82,13 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
 
 def record(run_dirs: list[Path], leaderboard_file: Path) -> dict:
     """Write the runs' config and measured block into their (dataset, model) entry; return the entry."""
-    board = load_yaml(leaderboard_file, error=ConfigError)
-    if not isinstance(board, dict) or "protocol" not in board:
-        raise ConfigError(f"{leaderboard_file}: expected a mapping with a 'protocol' header")
+    board = load_leaderboard(leaderboard_file)
     protocol = board["protocol"]
     identity, config, measured = measured_block([Path(d) for d in run_dirs], protocol["metrics"])
     if identity["task"] != protocol["task"]:
         raise ConfigError(f"{run_dirs[0]}: task {identity['task']!r} does not match {leaderboard_file} "
                           f"({protocol['task']!r})")
-    entries = board.setdefault("entries", [])
+    entries = board["entries"]
     entry = next((e for e in entries if (e["dataset"], e["model"]) == (identity["dataset"], identity["model"])), None)
     if entry is None:
         entry = {"dataset": identity["dataset"], "model": identity["model"], "reference": None,

@@ -1,0 +1,125 @@
+"""Reading leaderboard files strictly, and finding an entry's config (`cogdl train --best-config`).
+
+A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/_leaderboard`):
+
+    protocol: {benchmark, task, splits, metrics, higher_is_better, variance_over, std, selection, unit}
+    entries:
+      - dataset: cora                      # a registered dataset id
+        model: gcn                         # a registered model name
+        config: {...}                      # the full resolved config of the measured run (absent: not run)
+        reference: {mean, std, n, source[, metrics]}  # the paper's result in `unit` (null: none)
+        measured: {mean, std, n, seeds, metrics, commit, date, device, wall_seconds, command}
+        tolerance: {abs: 0.5}              # the reproduction rule's floor, in `unit`
+
+`metrics` lists the primary metric first. Loading rejects a duplicate YAML key (with its line), a
+missing or unknown key (naming the file, the entry and the keys expected), a second entry for one
+(dataset, model) and a `measured` block without the `config` it was measured with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cogdl.config import load_yaml
+from cogdl.errors import ConfigError
+
+PROTOCOL_KEYS = ("benchmark", "task", "splits", "metrics", "higher_is_better", "variance_over", "std", "selection",
+                 "unit")
+#: entry keys: required ones, then optional ones
+ENTRY_REQUIRED = ("dataset", "model", "reference", "tolerance")
+ENTRY_OPTIONAL = ("config", "measured")
+REFERENCE_KEYS = ("mean", "std", "n", "source")
+REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
+MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
+TOLERANCE_KEYS = ("abs",)
+
+
+def leaderboard_dir() -> Path:
+    """The installed leaderboard (`cogdl/_leaderboard` in a wheel), else `leaderboard/` of a checkout."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_leaderboard"
+    return installed if installed.is_dir() else package.parent / "leaderboard"
+
+
+def leaderboard_files(root: Path | None = None) -> list[Path]:
+    return sorted((root or leaderboard_dir()).glob("*/*.yaml"))
+
+
+def _check_keys(block: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: expected a mapping with keys {', '.join(required + optional)}")
+    missing = [k for k in required if k not in block]
+    unknown = [k for k in block if k not in required + optional]
+    if missing or unknown:
+        problem = f"missing key {missing[0]!r}" if missing else f"unknown key {unknown[0]!r}"
+        raise ConfigError(f"{where}: {problem}; expected keys: {', '.join(required + optional)}")
+
+
+def _check_entry(entry: Any, where: str) -> None:
+    if isinstance(entry, dict) and isinstance(entry.get("dataset"), str) and isinstance(entry.get("model"), str):
+        where = f"{where} ({entry['dataset']} / {entry['model']})"
+    _check_keys(entry, where, ENTRY_REQUIRED, ENTRY_OPTIONAL)
+    if not isinstance(entry["dataset"], str) or not isinstance(entry["model"], str):
+        raise ConfigError(f"{where}: 'dataset' and 'model' must be names")
+    if entry["reference"] is not None:
+        _check_keys(entry["reference"], f"{where} reference", REFERENCE_KEYS, REFERENCE_OPTIONAL)
+    _check_keys(entry["tolerance"], f"{where} tolerance", TOLERANCE_KEYS)
+    if not isinstance(entry["tolerance"]["abs"], (int, float)) or entry["tolerance"]["abs"] < 0:
+        raise ConfigError(f"{where} tolerance: 'abs' must be a number >= 0")
+    if "config" in entry and not isinstance(entry["config"], dict):
+        raise ConfigError(f"{where} config: expected a mapping of hyper-parameters")
+    if "measured" in entry:
+        if "config" not in entry:
+            raise ConfigError(f"{where}: a 'measured' block needs the 'config' it was measured with")
+        _check_keys(entry["measured"], f"{where} measured", MEASURED_KEYS)
+
+
+def load_leaderboard(path: str | Path) -> dict[str, Any]:
+    """The checked contents of one leaderboard file: `{"protocol": {...}, "entries": [...]}`."""
+    path = Path(path)
+    board = load_yaml(path, error=ConfigError)
+    _check_keys(board, str(path), ("protocol", "entries"))
+    _check_keys(board["protocol"], f"{path}: protocol", PROTOCOL_KEYS)
+    metrics = board["protocol"]["metrics"]
+    if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) for m in metrics):
+        raise ConfigError(f"{path}: protocol: 'metrics' must be a list of metric names, the primary one first")
+    entries = board["entries"] or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'entries' must be a list")
+    seen: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(entries):
+        _check_entry(entry, f"{path}: entries[{index}]")
+        key = (entry["dataset"], entry["model"])
+        if key in seen:
+            raise ConfigError(f"{path}: entries[{index}]: a second entry for {key[0]} / {key[1]} "
+                              f"(the first is entries[{seen[key]}])")
+        seen[key] = index
+    board["entries"] = entries
+    return board
+
+
+def find_entry(task: str, model: str, dataset: str, root: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """`(file, entry)` of the leaderboard entry for (task, model, dataset); an error lists the
+    entries this task has when there is none."""
+    available = []
+    for path in leaderboard_files(root):
+        board = load_leaderboard(path)
+        if board["protocol"]["task"] != task:
+            continue
+        for entry in board["entries"]:
+            if (entry["model"], entry["dataset"]) == (model, dataset):
+                return path, entry
+            available.append(f"{entry['model']} on {entry['dataset']}")
+    listed = ", ".join(available) if available else "none"
+    raise ConfigError(f"--best-config: no leaderboard entry for model {model!r} on dataset {dataset!r} for task "
+                      f"{task!r} in {root or leaderboard_dir()}; entries for this task: {listed}")
+
+
+def best_config(task: str, model: str, dataset: str, root: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """`(where, config)`: the config of the leaderboard entry, a layer for `resolve`."""
+    path, entry = find_entry(task, model, dataset, root)
+    if "config" not in entry:
+        raise ConfigError(f"--best-config: {path}: the entry for {model} on {dataset} has not been measured yet, "
+                          "so it has no config")
+    return f"{path} ({dataset} / {model})", entry["config"]
