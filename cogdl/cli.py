@@ -1,4 +1,4 @@
-"""The `cogdl` command: train | list | info | data | env | bench | leaderboard.
+"""The `cogdl` command: train | reproduce | list | info | data | env | bench | leaderboard.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -10,8 +10,9 @@ import argparse
 import json
 import shlex
 import sys
+import time
 
-from cogdl.errors import CogDLError
+from cogdl.errors import CogDLError, ConfigError
 
 KINDS = ("models", "datasets", "tasks")
 
@@ -73,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
+
+    repro = sub.add_parser("reproduce", help="run a benchmark's leaderboard entries again and compare them with "
+                                             "their references")
+    repro.add_argument("benchmark", help="a folder of the leaderboard: planetoid, hgb, tu, ...")
+    repro.add_argument("--task")
+    repro.add_argument("--model")
+    repro.add_argument("--dataset")
+    repro.add_argument("--tier", default="full", choices=("smoke", "full"),
+                       help="full: each entry's config and seeds; smoke: seed 0, few epochs, wide bands (default full)")
+    repro.add_argument("--check", action="store_true", help="exit 1 if any entry fails")
+    repro.add_argument("--jobs", type=int, default=1, help="parallel processes for the runs (default 1)")
+    repro.add_argument("--out", default="reproduce", help="root of the report folders (default ./reproduce)")
+    repro.add_argument("--leaderboard", metavar="DIR", help="leaderboard root (default: the one shipped with cogdl)")
+    repro.add_argument("--data-root")
 
     board = sub.add_parser("leaderboard", help="leaderboard files")
     board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
@@ -241,6 +256,29 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    from pathlib import Path
+
+    from cogdl.environment import environment
+    from cogdl.leaderboard import reproduce
+
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs {args.jobs}: expected a number >= 1")
+    planned = reproduce.plan(args.benchmark, args.tier, args.task, args.model, args.dataset,
+                             Path(args.leaderboard) if args.leaderboard else None)
+    started = time.perf_counter()
+    records = reproduce.run_planned(planned, args.jobs, args.data_root)
+    rows = [reproduce.compare(item, runs, args.tier) for item, runs in zip(planned, records)]
+    env = environment()
+    header = {"benchmark": args.benchmark, "tier": args.tier, "command": args.command_line,
+              "commit": env.get("git_commit"), "devices": env.get("devices"),
+              "wall_seconds": round(time.perf_counter() - started, 1)}
+    folder = reproduce.write_report(Path(args.out), args.benchmark, args.tier, rows, header)
+    print(reproduce.markdown_table(rows), end="")
+    print(folder)
+    return 1 if args.check and any(row["status"] == "fail" for row in rows) else 0
+
+
 def cmd_leaderboard(args) -> int:
     from pathlib import Path
 
@@ -254,4 +292,4 @@ def cmd_leaderboard(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
-            "leaderboard": cmd_leaderboard, "bench": cmd_bench}
+            "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce}

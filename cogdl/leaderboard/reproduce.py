@@ -1,0 +1,185 @@
+"""`cogdl reproduce BENCHMARK`: run leaderboard entries again and compare them with their targets.
+
+Tiers:
+- `full`: each entry's config over the seeds of its recorded result (`measured.seeds`), compared
+  by the rule below. This is the reproduction.
+- `smoke`: seed 0 with `epochs` cut to `SMOKE_EPOCHS`; it passes when the primary metric lies within
+  `SMOKE_BAND` points of the target. A plausibility check that every entry still runs end to end
+  and learns (a broken pipeline lands near chance), not a reproduction.
+
+Target: the paper's reference where the entry has one, else our recorded result. Rule (full tier),
+with means and standard deviations in the protocol's unit:
+
+    |m_obs - m_ref| <= max(abs_tol, 2 sqrt(sd_ref^2 / n_ref + sd_obs^2 / n_obs))
+
+NOTE: papers often give no std or no n. A missing std counts as 0 (so abs_tol is the bound) and a
+missing n beside a given std is taken as n_obs, as if the paper had as many runs as we do.
+An entry that has never been measured has no config to run: it is listed as `not measured`, which
+`--check` does not count as a failure.
+
+`--jobs N` runs the (entry, seed) runs in N processes, each with its share of the CPU threads;
+the per-seed values do not depend on N. The report folder `<out>/<benchmark>-<tier>-<time>/` holds
+`report.json` and `report.md`, and appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from cogdl.errors import ConfigError
+from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard
+
+TIERS = ("smoke", "full")
+SMOKE_EPOCHS = 50
+SMOKE_BAND = 25.0
+
+
+def tolerance(abs_tol: float, ref_std, ref_n, obs_std, obs_n: int) -> float:
+    """max(abs_tol, 2 sqrt(sd_ref^2/n_ref + sd_obs^2/n_obs)); a missing std is 0, a missing n_ref is n_obs."""
+    ref_var = (ref_std or 0.0) ** 2 / (ref_n or obs_n)
+    obs_var = (obs_std or 0.0) ** 2 / obs_n
+    return max(abs_tol, 2 * math.sqrt(ref_var + obs_var))
+
+
+@dataclass
+class Planned:
+    """One leaderboard entry to run: where it comes from, what to run, what to compare with."""
+
+    file: Path
+    task: str
+    metric: str
+    entry: dict[str, Any]
+    seeds: list[int]
+    config: dict[str, Any] | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}: {self.entry['dataset']} / {self.entry['model']}"
+
+
+def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: Path | None = None) -> list[Planned]:
+    """The entries of `benchmark` that match the filters, each with its seeds and config for `tier`."""
+    root = root or leaderboard_dir()
+    benchmarks = sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    if benchmark not in benchmarks:
+        raise ConfigError(f"unknown benchmark {benchmark!r} in {root}; available: {', '.join(benchmarks)}")
+    if tier not in TIERS:
+        raise ConfigError(f"--tier {tier!r}: expected one of {', '.join(TIERS)}")
+    planned = []
+    for path in sorted((root / benchmark).glob("*.yaml")):
+        board = load_leaderboard(path)
+        protocol = board["protocol"]
+        for entry in board["entries"]:
+            wanted = (protocol["task"], entry["model"], entry["dataset"])
+            if any(f is not None and f != value for f, value in zip((task, model, dataset), wanted)):
+                continue
+            config = entry.get("config")
+            seeds = entry["measured"]["seeds"] if "measured" in entry else []
+            if config is not None and tier == "smoke":
+                seeds = [0]
+                if "epochs" in config:
+                    config = {**config, "epochs": min(config["epochs"], SMOKE_EPOCHS)}
+            planned.append(Planned(path, protocol["task"], protocol["metrics"][0], entry, seeds, config))
+    if not planned:
+        raise ConfigError(f"no entry of benchmark {benchmark!r} matches --task {task} --model {model} "
+                          f"--dataset {dataset}")
+    return planned
+
+
+def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_root, threads: int) -> dict:
+    """One seed of one entry (a worker process, or this one with `--jobs 1`)."""
+    import torch
+
+    from cogdl.experiment import experiment
+
+    torch.set_num_threads(threads)
+    started = time.perf_counter()
+    result = experiment(task, model, dataset, [seed], out=None, data_root=data_root, **config)
+    return {**result.records[0], "seconds": time.perf_counter() - started}
+
+
+def run_planned(planned: list[Planned], jobs: int = 1, data_root=None) -> list[list[dict]]:
+    """The per-seed records of each planned entry (empty for one that is not measured)."""
+    runs = [(k, p.task, p.entry["model"], p.entry["dataset"], seed, p.config)
+            for k, p in enumerate(planned) if p.config is not None for seed in p.seeds]
+    records: list[list[dict]] = [[] for _ in planned]
+    if jobs <= 1:
+        for k, *args in runs:
+            records[k].append(_run_one(*args, data_root, threads=os.cpu_count() or 1))
+        return records
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [(k, pool.submit(_run_one, *args, data_root, threads)) for k, *args in runs]
+        for k, future in futures:
+            records[k].append(future.result())
+    return records
+
+
+def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
+    """One report row: the target, what we measured now, the delta, the bound and pass/fail."""
+    entry = item.entry
+    row = {"entry": item.name, "file": str(item.file), "metric": item.metric, "seeds": item.seeds}
+    if item.config is None:
+        return {**row, "status": "not measured"}
+    reference = entry.get("reference")
+    target = reference if reference and reference.get("mean") is not None else entry["measured"]
+    values = [100 * r[item.metric] for r in records]
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if len(values) > 1 else None
+    delta = mean - target["mean"]
+    if tier == "smoke":
+        bound = SMOKE_BAND
+    else:
+        bound = tolerance(entry["tolerance"]["abs"], target.get("std"), target.get("n"), std, len(values))
+    return {**row, "target": "reference" if target is reference else "recorded", "target_mean": target["mean"],
+            "target_std": target.get("std"), "target_n": target.get("n"), "mean": round(mean, 2),
+            "std": None if std is None else round(std, 2), "n": len(values), "delta": round(delta, 2),
+            "bound": round(bound, 2), "status": "pass" if abs(delta) <= bound else "fail",
+            "values": [round(v, 2) for v in values], "seconds": round(sum(r["seconds"] for r in records), 1)}
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = ["| entry | target | measured | delta | bound | result |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["status"] == "not measured":
+            lines.append(f"| {row['entry']} | - | - | - | - | not measured |")
+            continue
+        target = f"{row['target_mean']:.2f}" + (f" ± {row['target_std']:.2f}" if row["target_std"] is not None else "")
+        measured = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if row["std"] is not None else "")
+        lines.append(f"| {row['entry']} | {target} ({row['target']}) | {measured} (n={row['n']}) | "
+                     f"{row['delta']:+.2f} | {row['bound']:.2f} | {row['status']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header: dict) -> Path:
+    """`<out>/<benchmark>-<tier>-<time>/report.{json,md}`, written under a temporary name first."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".partial-"))
+    try:
+        (staging / "report.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n")
+        counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "not measured")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        (staging / "report.md").write_text(f"# Reproduction of {benchmark} ({tier} tier)\n\n"
+                                           f"`{header['command']}` at {header['commit']}: {summary}.\n\n"
+                                           + markdown_table(rows))
+        final = out / f"{benchmark}-{tier}-{time.strftime('%Y%m%d-%H%M%S')}"
+        suffix = 1
+        while final.exists():
+            final = out / f"{benchmark}-{tier}-{time.strftime('%Y%m%d-%H%M%S')}-{suffix}"
+            suffix += 1
+        staging.rename(final)
+        return final
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

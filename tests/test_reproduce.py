@@ -1,0 +1,89 @@
+import json
+
+import pytest
+import yaml
+
+from cogdl.config import load_yaml
+from cogdl.leaderboard.reproduce import tolerance
+from helpers import REPO
+
+PLANETOID = REPO / "leaderboard" / "planetoid"
+
+
+@pytest.mark.parametrize("args, bound", [
+    ((0.5, None, 100, 0.58, 10), 0.5),                 # no std in the paper: the floor holds
+    ((0.5, 0.7, 100, 2.0, 10), 2 * (0.7**2 / 100 + 2.0**2 / 10) ** 0.5),
+    ((0.5, 0.4, None, 0.6, 5), 2 * (0.4**2 / 5 + 0.6**2 / 5) ** 0.5),  # no n in the paper: as many runs as ours
+    ((0.5, None, None, None, 1), 0.5),
+])
+def test_tolerance_is_the_larger_of_the_floor_and_two_standard_errors(args, bound):
+    assert tolerance(*args) == pytest.approx(bound)
+
+
+def _board_root(tmp_path, **changes):
+    """A leaderboard root holding planetoid's node_classification file with cora / gcn cut to 20
+    epochs over seeds `seeds` and its reference mean set to `reference`."""
+    board = load_yaml(PLANETOID / "node_classification.yaml")
+    entry = next(e for e in board["entries"] if (e["dataset"], e["model"]) == ("cora", "gcn"))
+    entry["config"]["epochs"] = 20
+    entry["measured"]["seeds"] = changes.get("seeds", [0])
+    entry["reference"]["mean"] = changes.get("reference", entry["reference"]["mean"])
+    (tmp_path / "board" / "planetoid").mkdir(parents=True)
+    (tmp_path / "board" / "planetoid" / "node_classification.yaml").write_text(yaml.safe_dump(board))
+    return tmp_path / "board"
+
+
+def _report(out: str) -> dict:
+    """The report.json of the folder `cogdl reproduce` printed last."""
+    with open(f"{out.strip().splitlines()[-1]}/report.json") as handle:
+        return json.load(handle)
+
+
+def test_reproduce_planetoid_smoke_tier_checks_every_entry(cli, tmp_path, data_root):
+    status, out, err = cli("reproduce", "planetoid", "--tier", "smoke", "--check", "--out", str(tmp_path),
+                           "--data-root", str(data_root))
+    assert status == 0, out + err
+    report = _report(out)
+    listed = {(f.stem, e["dataset"], e["model"]) for f in PLANETOID.glob("*.yaml")
+              for e in load_yaml(f)["entries"]}
+    rows = {row["entry"]: row for row in report["rows"]}
+    assert {f"{task}: {dataset} / {model}" for task, dataset, model in listed} == set(rows)
+    for row in rows.values():
+        assert row["status"] in ("pass", "not measured")
+        assert row["status"] == "not measured" or (row["seeds"] == [0] and row["target"] == "reference")
+    assert (tmp_path / out.strip().splitlines()[-1] / "report.md").read_text().count("| ") >= len(rows)
+
+
+def test_reproduce_check_fails_an_entry_that_moved_from_its_reference(cli, tmp_path, data_root):
+    root = _board_root(tmp_path, reference=30.0)
+    args = ("reproduce", "planetoid", "--model", "gcn", "--dataset", "cora", "--leaderboard", str(root),
+            "--out", str(tmp_path / "out"), "--data-root", str(data_root))
+    status, out, _ = cli(*args, "--check")
+    row, = _report(out)["rows"]
+    assert status == 1 and row["status"] == "fail" and row["target_mean"] == 30.0
+    assert row["delta"] == pytest.approx(row["mean"] - 30.0, abs=0.01) and row["bound"] == 0.5
+    status, out, _ = cli(*args)  # without --check the report is written and the exit status is 0
+    assert status == 0 and _report(out)["rows"][0]["status"] == "fail"
+
+
+def test_reproduce_jobs_run_the_seeds_apart_with_the_same_values(cli, tmp_path, data_root):
+    root = _board_root(tmp_path, seeds=[0, 1])
+    values = []
+    for jobs in ("1", "2"):
+        status, out, err = cli("reproduce", "planetoid", "--model", "gcn", "--dataset", "cora", "--jobs", jobs,
+                               "--leaderboard", str(root), "--out", str(tmp_path / jobs), "--data-root", str(data_root))
+        assert status in (0, 1), err
+        row, = _report(out)["rows"]
+        values.append(row["values"])
+    assert values[0] == values[1] and len(values[0]) == 2 and values[0][0] != values[0][1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("planetoidd",), "unknown benchmark 'planetoidd'"),
+    (("planetoid", "--model", "nosuch"), "no entry of benchmark 'planetoid' matches"),
+    (("planetoid", "--jobs", "0"), "--jobs 0: expected a number >= 1"),
+])
+def test_reproduce_bad_request_is_one_line_and_status_2(cli, tmp_path, args, message):
+    status, _, err = cli("reproduce", *args, "--out", str(tmp_path))
+    assert status == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())
