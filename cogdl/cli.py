@@ -1,4 +1,4 @@
-"""The `cogdl` command: train | reproduce | list | info | data | env | bench | leaderboard.
+"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
+
+    search = sub.add_parser("search", help="hyper-parameter search on Optuna (validation only; resumable)")
+    search.add_argument("--task", required=True)
+    search.add_argument("--model", required=True)
+    search.add_argument("--dataset", required=True)
+    search.add_argument("--space", required=True, help="YAML search space (see cogdl.search)")
+    search.add_argument("--n-trials", type=int, required=True, help="finished trials the study should hold")
+    search.add_argument("--seeds-per-trial", type=int, default=1, help="seeds 0..K-1 averaged per trial (default 1)")
+    search.add_argument("--storage", help="Optuna storage URL, e.g. sqlite:///study.db (resumable)")
+    search.add_argument("--study-name", help="study name in the storage (required with --storage)")
+    search.add_argument("--timeout", type=float, help="stop starting trials after this many seconds")
+    search.add_argument("--sampler-seed", type=int, default=0, help="seed of the TPE sampler (default 0)")
+    search.add_argument("--best-config", action="store_true", help="search around the leaderboard entry's config")
+    search.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                        help="fixed hyper-parameters of every trial, e.g. --set epochs=100")
+    search.add_argument("--eval-seeds", default="100-109",
+                        help="seeds the best config is evaluated on, disjoint from the search seeds (default 100-109)")
+    search.add_argument("--out", default="search", help="root of the search folders (default ./search)")
+    search.add_argument("--data-root")
 
     repro = sub.add_parser("reproduce", help="run a benchmark's leaderboard entries again and compare them with "
                                              "their references")
@@ -256,6 +275,48 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_search(args) -> int:
+    from pathlib import Path
+
+    from cogdl import search
+    from cogdl.config import parse_set
+    from cogdl.experiment import parse_seeds
+    from cogdl.leaderboard import best_config
+
+    if bool(args.storage) != bool(args.study_name):
+        raise ConfigError("--storage and --study-name go together (a study is found by both)")
+    if args.n_trials < 1 or args.seeds_per_trial < 1:
+        raise ConfigError("--n-trials and --seeds-per-trial must be >= 1")
+    eval_seeds = parse_seeds(args.eval_seeds)
+    if set(eval_seeds) & set(range(args.seeds_per_trial)):
+        raise ConfigError(f"--eval-seeds {args.eval_seeds}: overlaps the search seeds 0-{args.seeds_per_trial - 1}")
+    space = search.load_space(args.space, args.task, args.model)
+    base = {**(best_config(args.task, args.model, args.dataset)[1] if args.best_config else {}), **parse_set(args.set)}
+    study = search.run_search(args.task, args.model, args.dataset, space, args.n_trials,
+                              seeds_per_trial=args.seeds_per_trial, storage=args.storage, study_name=args.study_name,
+                              timeout=args.timeout, sampler_seed=args.sampler_seed, base=base,
+                              data_root=args.data_root)
+    best = study.best_trial
+    study_name = args.study_name or f"{args.task}-{args.dataset}-{args.model}"
+    folder = Path(args.out) / args.task / args.dataset / args.model / study_name
+    entry = search.candidate_entry(args.task, args.model, args.dataset, {**base, **best.params}, eval_seeds,
+                                   folder / "eval-runs", args.data_root, args.command_line)
+    first = study.trials[0]
+    details = {"command": args.command_line, "study_name": study_name, "storage": args.storage,
+               "trials": len(study.trials), "metric": search.TASKS.get(args.task).search_metric,
+               "seeds_per_trial": args.seeds_per_trial, "space": space, "best_trial": best.number,
+               "best_value": best.value, "default_value": first.value, "eval_seeds": eval_seeds}
+    search.write_search_folder(folder, study, entry, details)
+    states = [t.state.name for t in study.trials]
+    print(f"{len(states)} trials ({states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned, "
+          f"{states.count('FAIL')} failed); best validation {100 * best.value:.2f} (trial {best.number}), "
+          f"default config {'n/a' if first.value is None else f'{100 * first.value:.2f}'}")
+    measured = entry["measured"]
+    print(f"best config on seeds {args.eval_seeds}: {measured['mean']} ± {measured['std']} (test, n={measured['n']})")
+    print(folder)
+    return 0
+
+
 def cmd_reproduce(args) -> int:
     from pathlib import Path
 
@@ -292,4 +353,5 @@ def cmd_leaderboard(args) -> int:
 
 
 COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
-            "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce}
+            "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce,
+            "search": cmd_search}

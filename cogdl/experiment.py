@@ -103,7 +103,8 @@ def seed_everything(seed: int) -> None:
 
 def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, best_config: bool = False,
                config_file=None, device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
-               command: str | None = None, export_predictions: str | Path | None = None, **overrides) -> Result:
+               command: str | None = None, export_predictions: str | Path | None = None, evaluate_test: bool = True,
+               on_epoch=None, **overrides) -> Result:
     """Train `model` on `dataset` for `task` once per seed and summarise.
 
     Args:
@@ -118,6 +119,9 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         command: the command line that launched the run, recorded in `env.json`.
         export_predictions: a folder for the task's prediction files (e.g. HGB's submission
             format), one per seed; each file appears complete or not at all.
+        evaluate_test, on_epoch: for a hyper-parameter search (`SeedContext`): no test metrics,
+            and `on_epoch(step, validation score)` after every epoch of every seed, the steps
+            numbered on across the seeds.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
     """
     seeds = list(seeds)
@@ -148,10 +152,11 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     bar = _progress_bar(progress, len(seeds) * runner.epochs_per_seed(resolved.task), f"{model} on {dataset}")
     records, artifacts = [], {}
     try:
-        for seed in seeds:
+        for k, seed in enumerate(seeds):
             seed_everything(seed)
             net = model_cls(resolved.model, data.info).to(torch_device)
-            context = SeedContext(seed, export_predictions=export_predictions is not None)
+            context = SeedContext(seed, export_predictions=export_predictions is not None, evaluate_test=evaluate_test,
+                                  on_epoch=_numbered_on(on_epoch, k * runner.epochs_per_seed(resolved.task)))
             records.append({"seed": seed, **runner.run(net, data, resolved.task, torch_device, bar, context)})
             artifacts[seed] = context.artifacts
             if export_predictions is not None:
@@ -164,6 +169,11 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     if out is not None:
         result.run_dir = write_run_folder(Path(out), result, seeds, resolved, env, artifacts)
     return result
+
+
+def _numbered_on(on_epoch, offset: int):
+    """`on_epoch` with the epochs of the k-th seed numbered from `offset` (None stays None)."""
+    return None if on_epoch is None else lambda epoch, score: on_epoch(offset + epoch, score)
 
 
 def write_files_atomically(folder: Path, files: dict[str, str]) -> None:

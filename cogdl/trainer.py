@@ -35,10 +35,12 @@ class TrainOutcome:
 
 def fit(model: torch.nn.Module, train_step: Callable[[], float],
         validate: Callable[[], tuple[float, float]], epochs: int, patience: int, progress=None,
-        select_on: str = "acc") -> TrainOutcome:
+        select_on: str = "acc", on_epoch: Callable[[int, float], None] | None = None) -> TrainOutcome:
     """Run `train_step` each epoch and `validate` -> (score, loss) after it; restore the selected weights.
 
-    `progress`, when given, is a tqdm-like object whose `update(1)` is called once per epoch.
+    `progress`, when given, is a tqdm-like object whose `update(1)` is called once per epoch;
+    `on_epoch(epoch, validation score)`, when given, is called after each validation (a search
+    reports to its pruner there, and may stop the run by raising).
     """
     start = time.perf_counter()
     best_key = (float("-inf"), float("-inf"))
@@ -51,6 +53,8 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
         model.eval()
         with torch.no_grad():
             score, loss = validate()
+        if on_epoch is not None:
+            on_epoch(epoch, score)
         if select_on == "acc":
             selected = (score, -loss) > best_key
         elif select_on == "loss":

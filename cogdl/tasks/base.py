@@ -13,7 +13,7 @@ Tasks know no model by name: they receive a built `Model`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 
 @dataclass
@@ -25,16 +25,24 @@ class SeedContext:
         artifacts: file name -> text, written into `seed_<k>/` of the run folder (e.g. the split).
         export_predictions: whether the user asked for prediction files (`--export-predictions`).
         predictions: file name -> text, written into the export folder when asked for.
+        evaluate_test: False in a hyper-parameter search: the run must not touch the test split
+            and returns validation metrics only (tasks with `search_metric` honour it).
+        on_epoch: `(epoch, validation score)` after each validation, for a search's pruner.
     """
 
     seed: int = 0
     artifacts: dict[str, str] = field(default_factory=dict)
     export_predictions: bool = False
     predictions: dict[str, str] = field(default_factory=dict)
+    evaluate_test: bool = True
+    on_epoch: Callable[[int, float], None] | None = None
 
 
 class Task:
     Config: ClassVar[type]
+    #: the validation metric `cogdl search` maximises; None: the task does not support search
+    #: (it would have to honour `SeedContext.evaluate_test` and `on_epoch`)
+    search_metric: ClassVar[str | None] = None
 
     def prepare(self, dataset, config):
         return dataset

@@ -64,6 +64,7 @@ class NodeClassification(Task):
     """Train on `train`, select on `val`, report `val_*` and `test_*` acc / micro-F1 / macro-F1."""
 
     Config = NodeClassificationConfig
+    search_metric = "val_acc"
 
     def prepare(self, dataset: Dataset, config: NodeClassificationConfig) -> Dataset:
         return prepare_node_split(dataset, config.normalize_features, "node_classification")
@@ -84,11 +85,12 @@ class NodeClassification(Task):
             logits = model(graph, x)[masks["val"]]
             return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
 
-        outcome = fit(model, train_step, validate, config.epochs, config.patience, progress, config.select_on)
+        outcome = fit(model, train_step, validate, config.epochs, config.patience, progress, config.select_on,
+                      context.on_epoch if context else None)
         with torch.no_grad():
             prediction = model(graph, x).argmax(1)
         metrics = {}
-        for split in ("val", "test"):
+        for split in ("val", "test") if context is None or context.evaluate_test else ("val",):
             for name, value in classification_metrics(y[masks[split]], prediction[masks[split]]).items():
                 metrics[f"{split}_{name}"] = value
         metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run,

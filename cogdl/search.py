@@ -1,0 +1,175 @@
+"""`cogdl search`: hyper-parameter search on Optuna that never looks at the test split.
+
+    cogdl search --task T --model M --dataset D --space SPACE.yaml --n-trials N [--seeds-per-trial K]
+                 [--storage sqlite:///FILE --study-name NAME] [--timeout S] [--eval-seeds 100-109]
+                 [--best-config] [--set KEY=VALUE ...]
+
+Search space (YAML data, one key per hyper-parameter of the model or task Config):
+
+    lr: {type: float, low: 1.0e-3, high: 0.1, log: true}
+    hidden_size: {type: int, low: 16, high: 256, step: 16}
+    dropout: {type: float, low: 0.0, high: 0.8, step: 0.1}
+    select_on: {type: categorical, choices: [acc, loss]}
+
+Objective: the mean over seeds 0..K-1 of the task's validation metric (`Task.search_metric`, e.g.
+`val_acc`); the runs get `SeedContext(evaluate_test=False)`, so the test split is never read. Each
+epoch's validation score is reported to Optuna's median pruner (steps numbered on across the K
+seeds). The sampler is TPE with `--sampler-seed`. Every trial starts from the base config (the
+defaults, under the leaderboard entry with `--best-config`, under `--set`); trial 0 is the base
+config itself, so the best trial is never worse than it on validation.
+
+Resuming: with `--storage` and `--study-name`, a rerun loads the study, marks trials that a killed
+process left running as failed, and runs only the trials still missing from `--n-trials`
+(complete and pruned ones count). One process per study at a time.
+
+At the end, the best config is trained on `--eval-seeds` (disjoint from the search seeds) with
+the usual test evaluation, and the search folder `<out>/<task>/<dataset>/<model>/<study>/` gets
+`trials.csv`, `search.json` and `candidate.yaml`, a leaderboard entry for that result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+import optuna
+import yaml
+
+from cogdl.config import config_fields, load_yaml, resolve
+from cogdl.errors import ConfigError
+from cogdl.experiment import experiment, write_files_atomically
+from cogdl.registry import MODELS, TASKS
+
+SPEC_KEYS = {"float": {"type", "low", "high", "log", "step"}, "int": {"type", "low", "high", "log", "step"},
+             "categorical": {"type", "choices"}}
+
+
+def load_space(path: str | Path, task: str, model: str) -> dict[str, dict]:
+    """The checked search space: every key a hyper-parameter of `model` or `task`, every spec valid."""
+    space = load_yaml(path)
+    if not isinstance(space, dict) or not space:
+        raise ConfigError(f"{path}: expected a mapping of hyper-parameter names to search specs")
+    known = {**config_fields(MODELS.get(model).Config), **config_fields(TASKS.get(task).Config)}
+    for name, spec in space.items():
+        where = f"{path}: {name}"
+        if name not in known:
+            raise ConfigError(f"{where}: not a hyper-parameter of model {model!r} or task {task!r}")
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if kind not in SPEC_KEYS:
+            raise ConfigError(f"{where}: expected a mapping with type float, int or categorical")
+        unknown = set(spec) - SPEC_KEYS[kind]
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} for type {kind}; expected "
+                              + ", ".join(sorted(SPEC_KEYS[kind])))
+        if kind == "categorical":
+            if not isinstance(spec.get("choices"), list) or not spec["choices"]:
+                raise ConfigError(f"{where}: 'choices' must be a non-empty list")
+            continue
+        if not all(isinstance(spec.get(k), (int, float)) for k in ("low", "high")) or spec["low"] > spec["high"]:
+            raise ConfigError(f"{where}: expected numbers low <= high")
+        if spec.get("log") and (spec["low"] <= 0 or "step" in spec):
+            raise ConfigError(f"{where}: a log scale needs low > 0 and no step")
+    return space
+
+
+def suggest(trial: optuna.Trial, space: dict[str, dict]) -> dict[str, Any]:
+    params = {}
+    for name, spec in space.items():
+        if spec["type"] == "categorical":
+            params[name] = trial.suggest_categorical(name, spec["choices"])
+        elif spec["type"] == "int":
+            params[name] = trial.suggest_int(name, spec["low"], spec["high"], step=spec.get("step", 1),
+                                             log=spec.get("log", False))
+        else:
+            params[name] = trial.suggest_float(name, spec["low"], spec["high"], step=spec.get("step"),
+                                               log=spec.get("log", False))
+    return params
+
+
+def _resume(study: optuna.Study) -> int:
+    """Mark trials left running by a killed process as failed; return the finished trials' count."""
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return len(study.get_trials(deepcopy=False, states=done))
+
+
+def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_trials: int, *,
+               seeds_per_trial: int = 1, storage: str | None = None, study_name: str | None = None,
+               timeout: float | None = None, sampler_seed: int = 0, base: dict[str, Any] | None = None,
+               data_root=None) -> optuna.Study:
+    """Run (or resume) the study until it holds `n_trials` finished trials; returns it."""
+    metric = TASKS.get(task).search_metric
+    if metric is None:
+        supported = [e.name for e in TASKS.entries() if e.obj.search_metric]
+        raise ConfigError(f"task {task!r} does not support search (it must keep test unread); "
+                          f"tasks that do: {', '.join(supported)}")
+    base = dict(base or {})
+    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True,
+                                sampler=optuna.samplers.TPESampler(seed=sampler_seed),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
+    done = _resume(study)
+    if done == 0 and not study.trials:
+        defaults = resolve(MODELS.get(model).Config, TASKS.get(task).Config, [("base", base)]).flat
+        study.enqueue_trial({name: defaults[name] for name in space}, skip_if_exists=True)
+
+    def objective(trial: optuna.Trial) -> float:
+        def report(step: int, score: float) -> None:
+            trial.report(score, step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        result = experiment(task, model, dataset, range(seeds_per_trial), out=None, data_root=data_root,
+                            evaluate_test=False, on_epoch=report, **{**base, **suggest(trial, space)})
+        if any(key.startswith("test_") for record in result.records for key in record):
+            raise AssertionError(f"task {task!r} returned test metrics in a search")
+        return statistics.fmean(record[metric] for record in result.records)
+
+    if n_trials > done:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study.optimize(objective, n_trials=n_trials - done, timeout=timeout)
+    return study
+
+
+def trials_table(study: optuna.Study) -> str:
+    """CSV: number, state, value, each parameter."""
+    names = sorted({name for trial in study.trials for name in trial.params})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "state", "value", *names])
+    for trial in study.trials:
+        writer.writerow([trial.number, trial.state.name, "" if trial.value is None else trial.value,
+                         *(trial.params.get(name, "") for name in names)])
+    return out.getvalue()
+
+
+def candidate_entry(task: str, model: str, dataset: str, config: dict, eval_seeds: list[int], out: Path,
+                    data_root=None, command: str | None = None) -> dict[str, Any]:
+    """Train `config` on `eval_seeds` with the test evaluation; a leaderboard entry for the result
+    (its reference taken from the current entry, where there is one)."""
+    from cogdl.leaderboard import find_entry, leaderboard_files, load_leaderboard
+    from cogdl.leaderboard.record import measured_block
+
+    result = experiment(task, model, dataset, eval_seeds, out=out, data_root=data_root, command=command, **config)
+    boards = [load_leaderboard(path) for path in leaderboard_files()]
+    protocol = next((b["protocol"] for b in boards if b["protocol"]["task"] == task), None)
+    metrics = protocol["metrics"] if protocol else ["test_" + TASKS.get(task).search_metric.removeprefix("val_")]
+    _, full_config, measured = measured_block([result.run_dir], metrics)
+    try:
+        reference = find_entry(task, model, dataset)[1]["reference"]
+    except ConfigError:
+        reference = None
+    return {"dataset": dataset, "model": model, "config": full_config, "reference": reference,
+            "measured": measured, "tolerance": {"abs": 0.5}}
+
+
+def write_search_folder(folder: Path, study: optuna.Study, entry: dict, details: dict) -> None:
+    write_files_atomically(folder, {
+        "trials.csv": trials_table(study),
+        "search.json": json.dumps(details, indent=2) + "\n",
+        "candidate.yaml": yaml.safe_dump(entry, sort_keys=False, width=110, default_flow_style=None),
+    })

@@ -1,0 +1,121 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+import torch
+
+from cogdl.errors import ConfigError
+from cogdl.search import load_space, run_search
+from helpers import REPO
+
+SPACE = """\
+lr: {type: float, low: 1.0e-3, high: 0.1, log: true}
+hidden_size: {type: int, low: 16, high: 128, step: 16}
+dropout: {type: float, low: 0.1, high: 0.8}
+"""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("lrr: {type: float, low: 0.1, high: 1}\n", "lrr: not a hyper-parameter of model 'gcn' or task"),
+    ("lr: {type: float, low: 0.1, high: 1, logg: true}\n", "lr: unknown key 'logg' for type float"),
+    ("lr: {type: float, low: 1, high: 0.1}\n", "lr: expected numbers low <= high"),
+    ("lr: {type: float, low: 0, high: 1, log: true}\n", "lr: a log scale needs low > 0"),
+    ("select_on: {type: categorical, choices: []}\n", "select_on: 'choices' must be a non-empty list"),
+    ("lr: 0.01\n", "lr: expected a mapping with type float, int or categorical"),
+])
+def test_search_space_rejects_a_bad_spec_naming_the_file_and_key(tmp_path, text, message):
+    path = tmp_path / "space.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_space(path, "node_classification", "gcn")
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+class _Unreadable(torch.Tensor):
+    """The test mask of a search's dataset: moving it to a device is allowed, any other use of it
+    (indexing labels or predictions with it, counting it) fails the test."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.Tensor.to:
+            return args[0]
+        raise AssertionError(f"the search read the test split ({getattr(func, '__name__', func)})")
+
+
+def hide_test_split(monkeypatch):
+    """Make every node-classification dataset's test mask `_Unreadable` after `prepare`."""
+    from cogdl.tasks.node_classification import NodeClassification
+
+    prepare = NodeClassification.prepare
+
+    def guarded(self, dataset, config):
+        dataset = prepare(self, dataset, config)
+        dataset.graph.masks["test"] = dataset.graph.masks["test"].as_subclass(_Unreadable)
+        return dataset
+
+    monkeypatch.setattr(NodeClassification, "prepare", guarded)
+
+
+def test_hidden_test_split_fails_a_run_that_evaluates_test(monkeypatch, data_root):
+    from cogdl.experiment import experiment
+
+    hide_test_split(monkeypatch)
+    with pytest.raises(AssertionError, match="the search read the test split"):
+        experiment("node_classification", "gcn", "cora", [0], out=None, data_root=data_root, epochs=2)
+
+
+def test_search_never_reads_the_test_split_and_starts_from_the_defaults(monkeypatch, tmp_path, data_root):
+    hide_test_split(monkeypatch)
+    (tmp_path / "space.yaml").write_text(SPACE)
+    space = load_space(tmp_path / "space.yaml", "node_classification", "gcn")
+    study = run_search("node_classification", "gcn", "cora", space, 4, seeds_per_trial=2, base={"epochs": 20},
+                       data_root=data_root)
+    values = [t.value for t in study.trials]
+    assert len(values) == 4 and all(0.3 < v <= 1 for v in values)
+    assert study.trials[0].params == {"lr": 0.01, "hidden_size": 64, "dropout": 0.5}  # GCN's defaults
+    assert study.best_value >= study.trials[0].value
+
+
+def test_search_does_not_run_a_task_that_would_read_test(tmp_path, data_root):
+    with pytest.raises(ConfigError) as caught:
+        run_search("ssl_graph_classification", "graphmae", "mutag", {}, 1, data_root=data_root)
+    assert "does not support search" in str(caught.value) and "node_classification" in str(caught.value)
+
+
+def _finished(storage: str) -> list:
+    try:
+        study = optuna.load_study(study_name="gcn-cora", storage=storage)
+    except KeyError:  # not created yet
+        return []
+    return study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
+
+
+def test_search_killed_and_rerun_with_its_storage_completes_the_remaining_trials(tmp_path, data_root):
+    (tmp_path / "space.yaml").write_text(SPACE)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    command = [sys.executable, "-m", "cogdl", "search", "--task", "node_classification", "--model", "gcn",
+               "--dataset", "cora", "--space", str(tmp_path / "space.yaml"), "--n-trials", "8", "--storage", storage,
+               "--study-name", "gcn-cora", "--set", "epochs=30", "--eval-seeds", "100-101",
+               "--out", str(tmp_path / "out"), "--data-root", str(data_root)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(_finished(storage)) < 3 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    before = {t.number: t.value for t in _finished(storage)}
+    assert 3 <= len(before) < 8, "the first process was not killed part-way"
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    study = optuna.load_study(study_name="gcn-cora", storage=storage)
+    after = {t.number: t.value for t in _finished(storage)}
+    assert len(after) == 8 and all(after[n] == v for n, v in before.items())  # kept, not rerun
+    states = [t.state for t in study.trials]
+    assert states.count(optuna.trial.TrialState.FAIL) <= 1  # at most the trial the kill interrupted
+    assert (tmp_path / "out" / "node_classification" / "cora" / "gcn" / "gcn-cora" / "candidate.yaml").is_file()
+    assert "best config on seeds 100-101" in rerun.stdout
