@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(several folders of one config with distinct seeds are pooled)")
     rec.add_argument("run_dirs", nargs="+", metavar="run_dir")
     rec.add_argument("file")
+    ren = board_sub.add_parser("render", help="write leaderboard/README.md and its charts from the leaderboard files")
+    ren.add_argument("--root", help="leaderboard root (default: the checkout's leaderboard/)")
+    ren.add_argument("--no-charts", action="store_true", help="only the README tables")
     return parser
 
 
@@ -344,6 +347,13 @@ def cmd_leaderboard(args) -> int:
     from pathlib import Path
 
     from cogdl.leaderboard import record
+
+    if args.board_command == "render":
+        from cogdl.leaderboard.render import render
+
+        for path in render(Path(args.root) if args.root else None, charts=not args.no_charts):
+            print(path)
+        return 0
 
     entry = record([Path(d) for d in args.run_dirs], Path(args.file))
     measured = entry["measured"]

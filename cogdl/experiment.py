@@ -176,14 +176,14 @@ def _numbered_on(on_epoch, offset: int):
     return None if on_epoch is None else lambda epoch, score: on_epoch(offset + epoch, score)
 
 
-def write_files_atomically(folder: Path, files: dict[str, str]) -> None:
-    """Write each `name -> text` into `folder` through a temporary file renamed into place."""
+def write_files_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write each `name -> text or bytes` into `folder` through a temporary file renamed into place."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
+    for name, content in files.items():
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
         try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as handle:
+                handle.write(content)
             os.replace(tmp, folder / name)
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -163,3 +163,36 @@ def test_train_best_config_without_an_entry_lists_the_entries(cli, tmp_path, dat
     assert status == 2 and len(err.strip().splitlines()) == 1
     assert "no leaderboard entry for model 'mlp' on dataset 'cora'" in err and "gcn on cora" in err
     assert not any(tmp_path.iterdir())
+
+
+# -- rendering -----------------------------------------------------------------------------------------
+def _copy_of_leaderboard(tmp_path):
+    root = tmp_path / "leaderboard"
+    for path in (REPO / "leaderboard").glob("*/*.yaml"):
+        (root / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, root / path.parent.name / path.name)
+    return root
+
+
+def test_committed_leaderboard_readme_is_the_rendered_one(tmp_path):
+    from cogdl.leaderboard.render import render
+
+    root = _copy_of_leaderboard(tmp_path)
+    render(root, charts=False)
+    assert (root / "README.md").read_text() == (REPO / "leaderboard" / "README.md").read_text(), \
+        "leaderboard/README.md is stale: run `cogdl leaderboard render`"
+
+
+def test_leaderboard_render_writes_every_entry_and_a_chart_per_file(cli, tmp_path):
+    root = _copy_of_leaderboard(tmp_path)
+    status, out, err = cli("leaderboard", "render", "--root", str(root))
+    assert status == 0, err
+    readme = (root / "README.md").read_text()
+    files = sorted(root.glob("*/*.yaml"))
+    for path in files:
+        for entry in load_yaml(path)["entries"]:
+            assert f"| {entry['dataset']} | {entry['model']} |" in readme
+    charts = sorted(root.glob("charts/*.png"))
+    assert [c.stem for c in charts] == [f"{p.parent.name}-{p.stem}" for p in files]
+    assert all(c.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for c in charts)
+    assert len(out.strip().splitlines()) == 1 + len(charts)
