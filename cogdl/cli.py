@@ -1,4 +1,4 @@
-"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard.
+"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard | docs.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--leaderboard", metavar="DIR", help="leaderboard root (default: the one shipped with cogdl)")
     repro.add_argument("--data-root")
 
+    docs = sub.add_parser("docs", help="write the generated documentation pages (tasks, models, datasets)")
+    docs.add_argument("--out", default="docs", help="the docs folder (default ./docs)")
+
     board = sub.add_parser("leaderboard", help="leaderboard files")
     board_sub = board.add_subparsers(dest="board_command", required=True, parser_class=_Parser)
     rec = board_sub.add_parser("record", help="copy a run folder's config and measured result into a leaderboard file "
@@ -192,9 +195,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_info(args) -> int:
-    import dataclasses
-
-    from cogdl.config import field_help, field_type
+    from cogdl.config import describe_fields
     from cogdl.registry import DATASETS, MODELS, TASKS
 
     if args.kind == "dataset":
@@ -213,11 +214,8 @@ def cmd_info(args) -> int:
         return 0
     obj = (MODELS if args.kind == "model" else TASKS).get(args.name)
     print(f"{args.kind} {args.name}: {_describe(obj)}")
-    constraints = getattr(obj.Config, "constraints", {})
-    for f in dataclasses.fields(obj.Config):
-        kind = getattr(field_type(obj.Config, f.name), "__name__", "")
-        rule = f"  {constraints[f.name]}" if f.name in constraints else ""
-        print(f"  {f.name}: {kind} = {f.default!r}  {field_help(f)}{rule}")
+    for name, kind, default, text, rule in describe_fields(obj.Config):
+        print(f"  {name}: {kind} = {default!r}  {text}" + (f"  {rule}" if rule else ""))
     return 0
 
 
@@ -343,6 +341,16 @@ def cmd_reproduce(args) -> int:
     return 1 if args.check and any(row["status"] == "fail" for row in rows) else 0
 
 
+def cmd_docs(args) -> int:
+    from pathlib import Path
+
+    from cogdl.docs import generate
+
+    for path in generate(Path(args.out)):
+        print(path)
+    return 0
+
+
 def cmd_leaderboard(args) -> int:
     from pathlib import Path
 
@@ -364,4 +372,4 @@ def cmd_leaderboard(args) -> int:
 
 COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
             "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce,
-            "search": cmd_search}
+            "search": cmd_search, "docs": cmd_docs}

@@ -136,6 +136,13 @@ def field_help(f: dataclasses.Field) -> str:
     return f.metadata.get("help", "")
 
 
+def describe_fields(config_cls) -> list[tuple[str, str, Any, str, str]]:
+    """`(name, type name, default, help, constraint)` of each hyper-parameter (`cogdl info`, the docs)."""
+    constraints = getattr(config_cls, "constraints", {})
+    return [(f.name, getattr(field_type(config_cls, f.name), "__name__", ""), f.default, field_help(f),
+             str(constraints[f.name]) if f.name in constraints else "") for f in dataclasses.fields(config_cls)]
+
+
 def coerce(value, annotation, where: str):
     """Convert `value` to the field type `annotation`, or raise ConfigError naming `where`."""
     args = typing.get_args(annotation)
