@@ -206,10 +206,8 @@ def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: Reso
                      artifacts: dict[int, dict[str, str]] | None = None) -> Path:
     config_text = yaml.safe_dump(resolved.flat, sort_keys=True)
     digest = hashlib.sha256((config_text + repr(seeds)).encode()).hexdigest()[:8]
-    parent = out / result.task / path_safe(result.dataset) / result.model
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=".partial-"))
-    try:
+
+    def fill(staging: Path) -> None:
         (staging / "config.resolved.yaml").write_text(config_text)
         (staging / "env.json").write_text(json.dumps(env, indent=2) + "\n")
         for record in result.records:
@@ -228,12 +226,21 @@ def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: Reso
             writer.writerow(["metric", "mean", "std", "n"])
             for name, stats in result.summary.items():
                 writer.writerow([name, stats["mean"], "" if stats["std"] is None else stats["std"], stats["n"]])
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        final = parent / f"{stamp}-{digest}"
-        suffix = 1
+
+    parent = out / result.task / path_safe(result.dataset) / result.model
+    return write_folder_atomically(parent, f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}", fill)
+
+
+def write_folder_atomically(parent: Path, name: str, fill) -> Path:
+    """`parent/name` (or `name-<k>` when taken), complete or not at all: `fill(folder)` writes into
+    a temporary folder that is renamed into place when it returns, and removed if it raises."""
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=".partial-"))
+    try:
+        fill(staging)
+        final, suffix = parent / name, 1
         while final.exists():
-            final = parent / f"{stamp}-{digest}-{suffix}"
-            suffix += 1
+            final, suffix = parent / f"{name}-{suffix}", suffix + 1
         staging.rename(final)
         return final
     except BaseException:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import statistics
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from cogdl.errors import ConfigError
+from cogdl.experiment import write_folder_atomically
 from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard
 
 TIERS = ("smoke", "full")
@@ -163,23 +162,14 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header: dict) -> Path:
-    """`<out>/<benchmark>-<tier>-<time>/report.{json,md}`, written under a temporary name first."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=".partial-"))
-    try:
-        (staging / "report.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n")
-        counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "not measured")}
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        (staging / "report.md").write_text(f"# Reproduction of {benchmark} ({tier} tier)\n\n"
-                                           f"`{header['command']}` at {header['commit']}: {summary}.\n\n"
-                                           + markdown_table(rows))
-        final = out / f"{benchmark}-{tier}-{time.strftime('%Y%m%d-%H%M%S')}"
-        suffix = 1
-        while final.exists():
-            final = out / f"{benchmark}-{tier}-{time.strftime('%Y%m%d-%H%M%S')}-{suffix}"
-            suffix += 1
-        staging.rename(final)
-        return final
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """`<out>/<benchmark>-<tier>-<time>/report.{json,md}`, complete or not at all."""
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "not measured")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+
+    def fill(folder: Path) -> None:
+        (folder / "report.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n")
+        (folder / "report.md").write_text(f"# Reproduction of {benchmark} ({tier} tier)\n\n"
+                                          f"`{header['command']}` at {header['commit']}: {summary}.\n\n"
+                                          + markdown_table(rows))
+
+    return write_folder_atomically(out, f"{benchmark}-{tier}-{time.strftime('%Y%m%d-%H%M%S')}", fill)
