@@ -96,13 +96,14 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
     return planned
 
 
-def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_root, threads: int) -> dict:
-    """One seed of one entry (a worker process, or this one with `--jobs 1`)."""
+def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_root, threads: int | None) -> dict:
+    """One seed of one entry: in a worker process with `threads` threads, or in this one (None)."""
     import torch
 
     from cogdl.experiment import experiment
 
-    torch.set_num_threads(threads)
+    if threads is not None:
+        torch.set_num_threads(threads)
     started = time.perf_counter()
     result = experiment(task, model, dataset, [seed], out=None, data_root=data_root, **config)
     return {**result.records[0], "seconds": time.perf_counter() - started}
@@ -115,7 +116,7 @@ def run_planned(planned: list[Planned], jobs: int = 1, data_root=None) -> list[l
     records: list[list[dict]] = [[] for _ in planned]
     if jobs <= 1:
         for k, *args in runs:
-            records[k].append(_run_one(*args, data_root, threads=os.cpu_count() or 1))
+            records[k].append(_run_one(*args, data_root, threads=None))
         return records
     threads = max(1, (os.cpu_count() or 1) // jobs)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
