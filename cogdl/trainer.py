@@ -6,7 +6,9 @@ Model selection (`select_on`):
 - `"acc+loss"`: the GAT reference code's rule - keep an epoch whose validation score is at least
   the best seen so far and whose validation loss is at most the lowest seen so far;
 - `"loss_only"`: the lowest validation loss, and early stopping looks at the loss alone (HGB's
-  `EarlyStopping`: a loss equal to the lowest counts as no worse).
+  `EarlyStopping`: a loss equal to the lowest counts as no worse);
+- `"acc_only"`: the last epoch whose validation score is at least the best so far, and early
+  stopping looks at the score alone (the GAT authors' rule for CiteSeer, PetarV-/GAT issue #14).
 Early stopping (other rules): training ends after `patience` epochs in which neither the
 validation score rose above its best nor the validation loss fell below its lowest (also the GAT
 reference rule). The selected epoch's weights are restored before the task evaluates test.
@@ -22,7 +24,7 @@ from typing import Callable
 
 import torch
 
-SELECTION_RULES = ("acc", "loss", "acc+loss", "loss_only")
+SELECTION_RULES = ("acc", "loss", "acc+loss", "loss_only", "acc_only")
 
 
 @dataclass
@@ -61,12 +63,14 @@ def fit(model: torch.nn.Module, train_step: Callable[[], float],
             selected = -loss > best_key[1]
         elif select_on == "loss_only":
             selected = -loss >= best_key[1]
+        elif select_on == "acc_only":
+            selected = score >= top_score
         else:
             selected = score >= top_score and loss <= low_loss
         if selected:
             best_key, best_epoch, best_score = (score, -loss), epoch, score
             best_state = copy.deepcopy(model.state_dict())
-        improved = selected if select_on == "loss_only" else score > top_score or loss < low_loss
+        improved = selected if select_on in ("loss_only", "acc_only") else score > top_score or loss < low_loss
         if improved:
             top_score, low_loss, waited = max(score, top_score), min(loss, low_loss), 0
         else:

@@ -26,7 +26,7 @@ def scripted_fit(history, patience=100, select_on="acc"):
 HISTORY = [(0.5, 1.0), (0.7, 0.9), (0.7, 0.8), (0.8, 0.95), (0.6, 0.7), (0.6, 0.75)]
 
 
-@pytest.mark.parametrize("rule,expected", [("acc", 4), ("loss", 5), ("acc+loss", 3), ("loss_only", 5)])
+@pytest.mark.parametrize("rule,expected", [("acc", 4), ("loss", 5), ("acc+loss", 3), ("loss_only", 5), ("acc_only", 4)])
 def test_fit_selection_rules(rule, expected):
     assert scripted_fit(HISTORY, select_on=rule).best_epoch == expected
 
@@ -47,3 +47,11 @@ def test_fit_loss_only_stops_on_the_loss_alone():
     assert scripted_fit(history, patience=3, select_on="loss").epochs_run == 12
     outcome = scripted_fit(history, patience=3, select_on="loss_only")
     assert outcome.epochs_run == 5 and outcome.best_epoch == 2
+
+
+def test_fit_acc_only_takes_the_last_tie_and_stops_on_the_score_alone():
+    # ties go to the later epoch (>=); the loss keeps falling, yet "acc_only" stops on the score
+    history = [(0.5, 1.0), (0.7, 0.9), (0.7, 0.8)] + [(0.65, 0.8 - 0.01 * k) for k in range(1, 10)]
+    outcome = scripted_fit(history, patience=3, select_on="acc_only")
+    assert outcome.best_epoch == 3 and outcome.epochs_run == 6
+    assert scripted_fit(history, patience=3, select_on="acc").epochs_run == 12

@@ -9,6 +9,8 @@ Dropout is applied to the input of every layer, as in the reference implementati
 baseline (Lv, Ding et al., KDD 2021) uses ELU between layers (`activation=elu`) and begins with a
 propagation that has no weight and no dropout before it (`input_propagation=true`):
     H^0 = sigma(Â X),  then the L weighted layers above on H^0.
+NOTE: the layers add a learnable bias by default (as PyG's GCNConv); the paper's code
+(`GraphConvolution(bias=False)` in tkipf/gcn) has none, so the paper's setting is `bias=false`.
 Shapes: `x` `[N, F]` -> logits `[N, C]`.
 """
 
@@ -36,6 +38,7 @@ class GCNConfig:
     dropout: float = field(default=0.5, metadata={"help": "dropout probability on each layer's input"})
     activation: str = field(default="relu", metadata={"help": "between layers: relu (the paper) or elu (HGB's GCN baseline)"})
     input_propagation: bool = field(default=False, metadata={"help": "first propagate the input without a weight, then the activation (HGB's GCN baseline)"})
+    bias: bool = field(default=True, metadata={"help": "learnable bias in every layer (the paper's code has none)"})
 
     constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True),
                    "activation": Choice(*ACTIVATIONS)}
@@ -51,7 +54,7 @@ class GCN(Model):
     def __init__(self, config: GCNConfig, info):
         super().__init__(config, info)
         sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
-        self.layers = nn.ModuleList(GCNConv(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
+        self.layers = nn.ModuleList(GCNConv(i, o, bias=config.bias) for i, o in zip(sizes[:-1], sizes[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         activation = ACTIVATIONS[self.config.activation]
