@@ -102,9 +102,9 @@ def seed_everything(seed: int) -> None:
 
 
 def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, best_config: bool = False,
-               config_file=None, device: str = "auto", out: str | Path | None = "runs", data_root=None, progress: bool = False,
-               command: str | None = None, export_predictions: str | Path | None = None, evaluate_test: bool = True,
-               on_epoch=None, **overrides) -> Result:
+               config_file=None, device: str = "auto", out: str | Path | None = "runs", data_root=None,
+               progress: bool = False, command: str | None = None, export_predictions: str | Path | None = None,
+               evaluate_test: bool = True, on_epoch=None, **overrides) -> Result:
     """Train `model` on `dataset` for `task` once per seed and summarise.
 
     Args:

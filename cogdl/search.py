@@ -37,11 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-import yaml
 
 from cogdl.config import config_fields, load_yaml, resolve
 from cogdl.errors import ConfigError
 from cogdl.experiment import experiment, write_files_atomically
+from cogdl.leaderboard.files import dump_leaderboard, leaderboard_files, load_leaderboard
+from cogdl.leaderboard.record import measured_block
 from cogdl.registry import MODELS, TASKS
 
 SPEC_KEYS = {"float": {"type", "low", "high", "log", "step"}, "int": {"type", "low", "high", "log", "step"},
@@ -93,7 +94,7 @@ def suggest(trial: optuna.Trial, space: dict[str, dict]) -> dict[str, Any]:
 def _resume(study: optuna.Study) -> int:
     """Mark trials left running by a killed process as failed; return the finished trials' count."""
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
     done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     return len(study.get_trials(deepcopy=False, states=done))
 
@@ -151,18 +152,13 @@ def candidate_entry(task: str, model: str, dataset: str, config: dict, eval_seed
                     data_root=None, command: str | None = None) -> dict[str, Any]:
     """Train `config` on `eval_seeds` with the test evaluation; a leaderboard entry for the result
     (its reference taken from the current entry, where there is one)."""
-    from cogdl.leaderboard import find_entry, leaderboard_files, load_leaderboard
-    from cogdl.leaderboard.record import measured_block
-
     result = experiment(task, model, dataset, eval_seeds, out=out, data_root=data_root, command=command, **config)
-    boards = [load_leaderboard(path) for path in leaderboard_files()]
-    protocol = next((b["protocol"] for b in boards if b["protocol"]["task"] == task), None)
-    metrics = protocol["metrics"] if protocol else ["test_" + TASKS.get(task).search_metric.removeprefix("val_")]
+    boards = [board for board in map(load_leaderboard, leaderboard_files()) if board["protocol"]["task"] == task]
+    own_metric = "test_" + TASKS.get(task).search_metric.removeprefix("val_")
+    metrics = boards[0]["protocol"]["metrics"] if boards else [own_metric]
+    same = [e for board in boards for e in board["entries"] if (e["model"], e["dataset"]) == (model, dataset)]
+    reference = same[0]["reference"] if same else None
     _, full_config, measured = measured_block([result.run_dir], metrics)
-    try:
-        reference = find_entry(task, model, dataset)[1]["reference"]
-    except ConfigError:
-        reference = None
     return {"dataset": dataset, "model": model, "config": full_config, "reference": reference,
             "measured": measured, "tolerance": {"abs": 0.5}}
 
@@ -171,5 +167,5 @@ def write_search_folder(folder: Path, study: optuna.Study, entry: dict, details:
     write_files_atomically(folder, {
         "trials.csv": trials_table(study),
         "search.json": json.dumps(details, indent=2) + "\n",
-        "candidate.yaml": yaml.safe_dump(entry, sort_keys=False, width=110, default_flow_style=None),
+        "candidate.yaml": dump_leaderboard(entry),
     })

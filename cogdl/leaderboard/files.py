@@ -21,6 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError
 
@@ -33,6 +35,11 @@ REFERENCE_KEYS = ("mean", "std", "n", "source")
 REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
 MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
 TOLERANCE_KEYS = ("abs",)
+
+
+def dump_leaderboard(data: Any) -> str:
+    """YAML text in the leaderboard files' layout: keys in the order given, short mappings inline."""
+    return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None)
 
 
 def leaderboard_dir() -> Path:

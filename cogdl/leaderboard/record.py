@@ -9,16 +9,12 @@ their commits, dates or commands differ, the block lists each.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-
-import yaml
 
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError, DataError
-from cogdl.experiment import summarize
-from cogdl.leaderboard.files import load_leaderboard
+from cogdl.experiment import summarize, write_files_atomically
+from cogdl.leaderboard.files import dump_leaderboard, load_leaderboard
 
 
 def _percent(value):
@@ -98,16 +94,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path) -> dict:
     entry["measured"] = measured
     ordered = {k: entry[k] for k in ("dataset", "model", "config", "reference", "measured", "tolerance") if k in entry}
     entries[entries.index(entry)] = ordered
-    _atomic_write(leaderboard_file, yaml.safe_dump(board, sort_keys=False, width=110, default_flow_style=None))
+    path = Path(leaderboard_file)
+    write_files_atomically(path.parent, {path.name: dump_leaderboard(board)})
     return ordered
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=Path(path).parent, prefix=f".{Path(path).name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
