@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(several folders of one config with distinct seeds are pooled)")
     rec.add_argument("run_dirs", nargs="+", metavar="run_dir")
     rec.add_argument("file")
+    rec.add_argument("--pool", action="store_true",
+                     help="add the runs' seeds to those the entry already records (same config, distinct seeds)")
     ren = board_sub.add_parser("render", help="write leaderboard/README.md and its charts from the leaderboard files")
     ren.add_argument("--root", help="leaderboard root (default: the checkout's leaderboard/)")
     ren.add_argument("--no-charts", action="store_true", help="only the README tables")
@@ -363,7 +365,7 @@ def cmd_leaderboard(args) -> int:
             print(path)
         return 0
 
-    entry = record([Path(d) for d in args.run_dirs], Path(args.file))
+    entry = record([Path(d) for d in args.run_dirs], Path(args.file), pool=args.pool)
     measured = entry["measured"]
     std = "n/a" if measured["std"] is None else measured["std"]
     print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {std} (n={measured['n']})")

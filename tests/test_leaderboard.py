@@ -56,6 +56,40 @@ def test_leaderboard_record_pools_the_seeds_of_several_run_folders(cli, tmp_path
     assert status == 2 and "not the same task, model, dataset and config" in err
 
 
+def test_leaderboard_record_pool_adds_seeds_to_the_recorded_entry(cli, tmp_path, data_root):
+    board = tmp_path / "board.yaml"
+    shutil.copy(PLANETOID, board)
+
+    def train(seeds, *settings):
+        status, out, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
+                               "--seeds", seeds, "--set", "epochs=5", *settings, "--out", str(tmp_path / "runs"),
+                               "--data-root", str(data_root))
+        assert status == 0, err
+        return out.strip().splitlines()[-1]
+
+    def entry():
+        return next(e for e in load_yaml(board)["entries"] if (e["dataset"], e["model"]) == ("citeseer", "gcn"))
+
+    first, later, together = train("0"), train("1-3"), train("0-3")
+    cli("leaderboard", "record", together, str(board))
+    single = entry()["measured"]
+    assert cli("leaderboard", "record", first, str(board))[0] == 0
+    status, out, err = cli("leaderboard", "record", "--pool", later, str(board))
+    assert status == 0, err
+    pooled = entry()["measured"]
+    assert pooled["seeds"] == [0, 1, 2, 3] and pooled["n"] == 4
+    assert pooled["wall_seconds"] > single["wall_seconds"] / 4
+    for name, stats in single["metrics"].items():  # pooled from rounded summaries: within 0.01 points
+        assert abs(pooled["metrics"][name]["mean"] - stats["mean"]) <= 0.011, name
+        assert abs(pooled["metrics"][name]["std"] - stats["std"]) <= 0.011, name
+
+    status, _, err = cli("leaderboard", "record", "--pool", later, str(board))
+    assert status == 2 and "citeseer / gcn: seed 1 is already recorded" in err
+    status, _, err = cli("leaderboard", "record", "--pool", train("7", "lr=0.02"), str(board))
+    assert status == 2 and "the recorded config differs" in err
+    assert entry()["measured"] == pooled  # refused pools leave the file as it was
+
+
 def test_leaderboard_record_rejects_a_folder_that_is_not_a_run(cli, tmp_path):
     status, _, err = cli("leaderboard", "record", str(tmp_path), str(PLANETOID))
     assert status == 2 and "not a complete run folder" in err

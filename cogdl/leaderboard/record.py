@@ -2,13 +2,17 @@
 
 Measured blocks are never typed in: `cogdl leaderboard record RUN_DIR [RUN_DIR ...] FILE` copies
 them from run folders (summary, resolved config, environment and command line). Several folders
-of one config with distinct seeds (run apart, e.g. in separate sessions) pool their seeds; where
-their commits, dates or commands differ, the block lists each.
+of one config with distinct seeds (run apart) pool their seeds; where their commits, dates or
+commands differ, the block lists each. Run folders do not outlive a session on every machine, so
+`--pool` pools new folders with the seeds an entry already records, from the recorded means,
+sample stds and counts (`pooled_stats`); those are rounded to 0.01 points, so the pooled std
+can differ from one over all per-seed values by about that much.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from cogdl.config import load_yaml
@@ -32,9 +36,43 @@ def _read_run(run_dir: Path) -> tuple[dict, dict, dict]:
 
 
 def _one_or_all(values: list):
-    """The value when all runs agree, else the list of them (e.g. commits of runs made apart)."""
-    distinct = list(dict.fromkeys(values))
+    """The value when all runs agree, else the list of them (e.g. commits of runs made apart);
+    a value that is itself such a list (from an earlier record) counts as its items."""
+    flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+    distinct = list(dict.fromkeys(flat))
     return distinct[0] if len(distinct) == 1 else distinct
+
+
+def pooled_stats(a: dict, b: dict) -> tuple[float, float | None]:
+    """Mean and sample std of two groups given as `{"mean", "std", "n"}` (std None for n = 1):
+    mean = (n_a m_a + n_b m_b) / n,  (n - 1) s^2 = (n_a - 1) s_a^2 + (n_b - 1) s_b^2 + n_a n_b (m_a - m_b)^2 / n."""
+    n = a["n"] + b["n"]
+    mean = (a["n"] * a["mean"] + b["n"] * b["mean"]) / n
+    within = sum((g["n"] - 1) * (g["std"] or 0.0) ** 2 for g in (a, b))
+    spread = within + a["n"] * b["n"] * (a["mean"] - b["mean"]) ** 2 / n
+    return round(mean, 2), round(math.sqrt(spread / (n - 1)), 2)
+
+
+def pool_measured(recorded: dict, new: dict, where: str) -> dict:
+    """One measured block for the seeds of `recorded` and `new` (distinct seeds; `where` names
+    the entry in errors)."""
+    repeated = set(recorded["seeds"]) & set(new["seeds"])
+    if repeated:
+        raise DataError(f"{where}: seed {min(repeated)} is already recorded")
+    metrics = {}
+    for name in recorded["metrics"]:
+        if name not in new["metrics"]:
+            raise DataError(f"{where}: the runs have no metric {name!r}")
+        mean, std = pooled_stats({**recorded["metrics"][name], "n": recorded["n"]}, {**new["metrics"][name], "n": new["n"]})
+        metrics[name] = {"mean": mean, "std": std}
+    primary = metrics[next(iter(metrics))]
+    return {
+        "mean": primary["mean"], "std": primary["std"], "n": recorded["n"] + new["n"],
+        "seeds": recorded["seeds"] + new["seeds"], "metrics": metrics,
+        **{key: _one_or_all([recorded[key], new[key]]) for key in ("commit", "date", "device")},
+        "wall_seconds": round(recorded["wall_seconds"] + new["wall_seconds"], 1),
+        "command": _one_or_all([recorded["command"], new["command"]]),
+    }
 
 
 def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict, dict]:
@@ -76,8 +114,9 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
     return identity, config, measured
 
 
-def record(run_dirs: list[Path], leaderboard_file: Path) -> dict:
-    """Write the runs' config and measured block into their (dataset, model) entry; return the entry."""
+def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> dict:
+    """Write the runs' config and measured block into their (dataset, model) entry; return the entry.
+    With `pool`, the runs' seeds join those the entry records (the configs must be equal)."""
     board = load_leaderboard(leaderboard_file)
     protocol = board["protocol"]
     identity, config, measured = measured_block([Path(d) for d in run_dirs], protocol["metrics"])
@@ -90,6 +129,13 @@ def record(run_dirs: list[Path], leaderboard_file: Path) -> dict:
         entry = {"dataset": identity["dataset"], "model": identity["model"], "reference": None,
                  "tolerance": {"abs": 0.5}}
         entries.append(entry)
+    if pool:
+        where = f"{leaderboard_file}: {identity['dataset']} / {identity['model']}"
+        if entry.get("measured") is None:
+            raise DataError(f"{where}: nothing recorded to pool with")
+        if entry["config"] != config:
+            raise DataError(f"{where}: the recorded config differs from the runs' config")
+        measured = pool_measured(entry["measured"], measured, where)
     entry["config"] = config
     entry["measured"] = measured
     ordered = {k: entry[k] for k in ("dataset", "model", "config", "reference", "measured", "tolerance") if k in entry}
