@@ -29,16 +29,21 @@ def test_leaderboard_record_copies_the_run_folder(cli, tmp_path, data_root):
     assert entry["reference"]["mean"] == 70.3
 
 
+def _train_citeseer_gcn(cli, tmp_path, data_root, seeds: str, *settings) -> str:
+    """A 5-epoch GCN run on CiteSeer with `seeds`; its run folder."""
+    status, out, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
+                           "--seeds", seeds, "--set", "epochs=5", *settings, "--out", str(tmp_path / "runs"),
+                           "--data-root", str(data_root))
+    assert status == 0, err
+    return out.strip().splitlines()[-1]
+
+
 def test_leaderboard_record_pools_the_seeds_of_several_run_folders(cli, tmp_path, data_root):
     board = tmp_path / "board.yaml"
     shutil.copy(PLANETOID, board)
 
     def train(seeds, *settings):
-        status, out, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
-                               "--seeds", seeds, "--set", "epochs=5", *settings, "--out", str(tmp_path / "runs"),
-                               "--data-root", str(data_root))
-        assert status == 0, err
-        return out.strip().splitlines()[-1]
+        return _train_citeseer_gcn(cli, tmp_path, data_root, seeds, *settings)
 
     apart, together = [train("0"), train("1-2")], train("0-2")
     status, _, err = cli("leaderboard", "record", *apart, str(board))
@@ -61,11 +66,7 @@ def test_leaderboard_record_pool_adds_seeds_to_the_recorded_entry(cli, tmp_path,
     shutil.copy(PLANETOID, board)
 
     def train(seeds, *settings):
-        status, out, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "citeseer",
-                               "--seeds", seeds, "--set", "epochs=5", *settings, "--out", str(tmp_path / "runs"),
-                               "--data-root", str(data_root))
-        assert status == 0, err
-        return out.strip().splitlines()[-1]
+        return _train_citeseer_gcn(cli, tmp_path, data_root, seeds, *settings)
 
     def entry():
         return next(e for e in load_yaml(board)["entries"] if (e["dataset"], e["model"]) == ("citeseer", "gcn"))
