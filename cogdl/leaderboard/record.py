@@ -43,8 +43,8 @@ def _one_or_all(values: list):
     return distinct[0] if len(distinct) == 1 else distinct
 
 
-def pooled_stats(a: dict, b: dict) -> tuple[float, float | None]:
-    """Mean and sample std of two groups given as `{"mean", "std", "n"}` (std None for n = 1):
+def pooled_stats(a: dict, b: dict) -> tuple[float, float]:
+    """Mean and sample std of two groups given as `{"mean", "std", "n"}` (a std of None, for n = 1, counts as 0):
     mean = (n_a m_a + n_b m_b) / n,  (n - 1) s^2 = (n_a - 1) s_a^2 + (n_b - 1) s_b^2 + n_a n_b (m_a - m_b)^2 / n."""
     n = a["n"] + b["n"]
     mean = (a["n"] * a["mean"] + b["n"] * b["mean"]) / n
