@@ -41,7 +41,7 @@ import optuna
 from cogdl.config import config_fields, load_yaml, resolve
 from cogdl.errors import ConfigError
 from cogdl.experiment import experiment, write_files_atomically
-from cogdl.leaderboard.files import dump_leaderboard, leaderboard_files, load_leaderboard
+from cogdl.leaderboard.files import boards_for_task, dump_leaderboard, entry_in
 from cogdl.leaderboard.record import measured_block
 from cogdl.registry import MODELS, TASKS
 
@@ -153,10 +153,10 @@ def candidate_entry(task: str, model: str, dataset: str, config: dict, eval_seed
     """Train `config` on `eval_seeds` with the test evaluation; a leaderboard entry for the result
     (its reference taken from the current entry, where there is one)."""
     result = experiment(task, model, dataset, eval_seeds, out=out, data_root=data_root, command=command, **config)
-    boards = [board for board in map(load_leaderboard, leaderboard_files()) if board["protocol"]["task"] == task]
+    boards = [board for _, board in boards_for_task(task)]
     own_metric = "test_" + TASKS.get(task).search_metric.removeprefix("val_")
     metrics = boards[0]["protocol"]["metrics"] if boards else [own_metric]
-    same = [e for board in boards for e in board["entries"] if (e["model"], e["dataset"]) == (model, dataset)]
+    same = [entry for board in boards if (entry := entry_in(board["entries"], model, dataset)) is not None]
     reference = same[0]["reference"] if same else None
     _, full_config, measured = measured_block([result.run_dir], metrics)
     return {"dataset": dataset, "model": model, "config": full_config, "reference": reference,

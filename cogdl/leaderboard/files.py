@@ -106,19 +106,26 @@ def load_leaderboard(path: str | Path) -> dict[str, Any]:
     return board
 
 
+def boards_for_task(task: str, root: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """`(file, loaded board)` of every leaderboard file whose protocol is for `task`."""
+    boards = [(path, load_leaderboard(path)) for path in leaderboard_files(root)]
+    return [(path, board) for path, board in boards if board["protocol"]["task"] == task]
+
+
+def entry_in(entries: list[dict[str, Any]], model: str, dataset: str) -> dict[str, Any] | None:
+    """The entry of `entries` for (model, dataset), or None."""
+    return next((e for e in entries if (e["model"], e["dataset"]) == (model, dataset)), None)
+
+
 def find_entry(task: str, model: str, dataset: str, root: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """`(file, entry)` of the leaderboard entry for (task, model, dataset); an error lists the
     entries this task has when there is none."""
-    available = []
-    for path in leaderboard_files(root):
-        board = load_leaderboard(path)
-        if board["protocol"]["task"] != task:
-            continue
-        for entry in board["entries"]:
-            if (entry["model"], entry["dataset"]) == (model, dataset):
-                return path, entry
-            available.append(f"{entry['model']} on {entry['dataset']}")
-    listed = ", ".join(available) if available else "none"
+    boards = boards_for_task(task, root)
+    for path, board in boards:
+        entry = entry_in(board["entries"], model, dataset)
+        if entry is not None:
+            return path, entry
+    listed = ", ".join(f"{e['model']} on {e['dataset']}" for _, board in boards for e in board["entries"]) or "none"
     raise ConfigError(f"--best-config: no leaderboard entry for model {model!r} on dataset {dataset!r} for task "
                       f"{task!r} in {root or leaderboard_dir()}; entries for this task: {listed}")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError, DataError
 from cogdl.experiment import summarize, write_files_atomically
-from cogdl.leaderboard.files import dump_leaderboard, load_leaderboard
+from cogdl.leaderboard.files import dump_leaderboard, entry_in, load_leaderboard
 
 
 def _percent(value):
@@ -124,7 +124,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> 
         raise ConfigError(f"{run_dirs[0]}: task {identity['task']!r} does not match {leaderboard_file} "
                           f"({protocol['task']!r})")
     entries = board["entries"]
-    entry = next((e for e in entries if (e["dataset"], e["model"]) == (identity["dataset"], identity["model"])), None)
+    entry = entry_in(entries, identity["model"], identity["dataset"])
     if entry is None:
         entry = {"dataset": identity["dataset"], "model": identity["model"], "reference": None,
                  "tolerance": {"abs": 0.5}}
