@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
     train.add_argument("--export-predictions", metavar="DIR",
                        help="write the task's prediction files here, one per seed (HGB: its submission format)")
+    train.add_argument("--benchmark", choices=("igb",),
+                       help="igb: IGB's protocol over an igb-* dataset's graphs (select on mean validation, refit "
+                            "on train + validation, test mean ± std over graphs)")
+    train.add_argument("--grid", metavar="GRID.yaml", help="--benchmark igb: hyper-parameter -> list of values")
+    train.add_argument("--jobs", type=int, default=1, help="--benchmark igb: graphs run in this many processes")
 
     listing = sub.add_parser("list", help="list registered models, datasets and tasks")
     listing.add_argument("kind", nargs="?", choices=KINDS)
@@ -52,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("kind", choices=("model", "task", "dataset"))
     info.add_argument("name")
 
-    data = sub.add_parser("data", help="dataset files: verify checksums, show paths")
+    data = sub.add_parser("data", help="dataset files: verify checksums, show paths, build IGB datasets")
     data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     verify = data_sub.add_parser("verify", help="check (and download if missing) the files of datasets")
     verify.add_argument("ids", nargs="*", help="dataset ids (default: every card)")
@@ -60,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     path = data_sub.add_parser("path", help="print the folder of a dataset in the data root")
     path.add_argument("id")
     path.add_argument("--data-root")
+    build = data_sub.add_parser("build", help="sample an IGB dataset (100 i.i.d. graphs) into the data root")
+    build.add_argument("id", help="an IGB dataset: igb-cora, igb-citeseer, igb-pubmed, igb-facebook, ...")
+    build.add_argument("--graphs", type=int, default=100, help="graphs to sample (default 100)")
+    build.add_argument("--walk-length", type=int, help="distinct edges per walk (default: the dataset's, see cogdl.datasets.igb)")
+    build.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
+    build.add_argument("--sampler", default="rw", choices=("rw", "mhrw"), help="random walk or Metropolis-Hastings walk")
+    build.add_argument("--data-root")
 
     sub.add_parser("env", help="print versions and devices")
 
@@ -144,12 +156,39 @@ def cmd_train(args) -> int:
     from cogdl.experiment import experiment, parse_seeds
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
+    if args.benchmark == "igb":
+        return _train_igb(args, seeds)
+    if args.grid is not None:
+        raise ConfigError("--grid goes with --benchmark igb")
     result = experiment(args.task, args.model, args.dataset, seeds, best_config=args.best_config,
                         config_file=args.config,
                         device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line,
                         export_predictions=args.export_predictions, **parse_set(args.set))
     print(f"{args.model} on {args.dataset} ({args.task}), {len(seeds)} seed(s), {result.wall_seconds:.1f} s")
+    print(format_summary(result.summary))
+    print(result.run_dir)
+    return 0
+
+
+def _train_igb(args, seeds: list[int]) -> int:
+    from cogdl.benchmarks.igb_protocol import TASK, load_grid, run_igb
+    from cogdl.config import parse_set
+
+    if args.task != TASK:
+        raise ConfigError(f"--benchmark igb runs the {TASK} task, not {args.task!r}")
+    if len(seeds) != 1:
+        raise ConfigError("--benchmark igb takes one seed (graph g trains from seed + g)")
+    grid = load_grid(args.grid) if args.grid else {}
+    result = run_igb(args.model, args.dataset, grid, seed=seeds[0], jobs=args.jobs, best_config=args.best_config,
+                     config_file=args.config, overrides=parse_set(args.set), data_root=args.data_root,
+                     device=args.device, out=args.out, command=args.command_line)
+    for row in result.grid:
+        setting = ", ".join(f"{k}={row[k]}" for k in grid)
+        mark = "  <- chosen" if row["setting"] == result.chosen else ""
+        print(f"setting {row['setting']} ({setting or 'the config'}): mean val_acc {100 * row['mean_val_acc']:.2f}, "
+              f"mean best epoch {row['mean_best_epoch']:.1f}{mark}")
+    print(f"{args.model} on {args.dataset} (IGB protocol), {len(result.records)} graphs, {result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
     print(result.run_dir)
     return 0
@@ -226,6 +265,16 @@ def cmd_data(args) -> int:
     from cogdl.data.root import data_root, dataset_dir, read_dataset_file
 
     root = data_root(args.data_root)
+    if args.data_command == "build":
+        from cogdl.datasets.igb import build_igb
+
+        manifest = build_igb(args.id, root, args.graphs, args.walk_length, args.seed, args.sampler)
+        stats = manifest["stats"]
+        print(f"{args.id}: {manifest['graphs']} graphs from {manifest['source']} ({manifest['sampler']}, walk length "
+              f"{manifest['walk_length']}, seed {manifest['seed']}), {stats['mean_nodes']} nodes and "
+              f"{stats['mean_edges']} edges on average; sha256 {manifest['sha256']}")
+        print(root / args.id / "manifest.json")
+        return 0
     if args.data_command == "path":
         print(dataset_dir(load_card(args.id), root))
         return 0

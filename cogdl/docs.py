@@ -14,7 +14,7 @@ import inspect
 from pathlib import Path
 
 from cogdl.config import describe_fields
-from cogdl.experiment import write_files_atomically
+from cogdl.data.root import write_files_atomically
 from cogdl.leaderboard.files import leaderboard_dir, leaderboard_files, load_leaderboard
 from cogdl.leaderboard.render import entries_table, escape_markdown
 from cogdl.registry import DATASETS, MODELS, TASKS

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import random
 import re
 import shutil
@@ -35,6 +34,7 @@ import yaml
 
 from cogdl.config import ResolvedConfig, load_config_file, resolve
 from cogdl.data.root import data_root as resolve_data_root
+from cogdl.data.root import write_files_atomically
 from cogdl.environment import environment
 from cogdl.errors import ConfigError
 from cogdl.registry import DATASETS, MODELS, TASKS
@@ -101,6 +101,31 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def task_and_model(task: str, model: str) -> tuple[type, type]:
+    """The registered task and model classes; an error if the model does not declare the task."""
+    task_cls, model_cls = TASKS.get(task), MODELS.get(model)
+    if task not in model_cls.supported_tasks:
+        raise ConfigError(f"model {model!r} does not support task {task!r}; it supports: "
+                          + ", ".join(model_cls.supported_tasks))
+    return task_cls, model_cls
+
+
+def config_layers(task: str, model: str, dataset: str, best_config: bool = False, config_file=None,
+                  overrides: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The configuration layers above the Configs' defaults, lowest first: the leaderboard entry
+    (`best_config`), `config_file`, then `overrides` (`--set`)."""
+    layers = []
+    if best_config:
+        from cogdl.leaderboard import best_config as leaderboard_config
+
+        layers.append(leaderboard_config(task, model, dataset))
+    if config_file is not None:
+        layers.append((str(config_file), load_config_file(config_file)))
+    if overrides:
+        layers.append(("--set", overrides))
+    return layers
+
+
 def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, best_config: bool = False,
                config_file=None, device: str = "auto", out: str | Path | None = "runs", data_root=None,
                progress: bool = False, command: str | None = None, export_predictions: str | Path | None = None,
@@ -127,22 +152,10 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     seeds = list(seeds)
     if not seeds:
         raise ConfigError("no seeds given")
-    task_cls, model_entry = TASKS.get(task), MODELS.entry(model)
+    task_cls, model_cls = task_and_model(task, model)
     load_dataset = DATASETS.get(dataset)
-    model_cls = model_entry.obj
-    if task not in model_cls.supported_tasks:
-        raise ConfigError(f"model {model!r} does not support task {task!r}; it supports: "
-                          + ", ".join(model_cls.supported_tasks))
-    layers = []
-    if best_config:
-        from cogdl.leaderboard import best_config as leaderboard_config
-
-        layers.append(leaderboard_config(task, model, dataset))
-    if config_file is not None:
-        layers.append((str(config_file), load_config_file(config_file)))
-    if overrides:
-        layers.append(("--set", overrides))
-    resolved = resolve(model_cls.Config, task_cls.Config, layers)
+    resolved = resolve(model_cls.Config, task_cls.Config, config_layers(task, model, dataset, best_config,
+                                                                        config_file, overrides))
     torch_device = pick_device(device)
 
     started = time.perf_counter()
@@ -176,19 +189,6 @@ def _numbered_on(on_epoch, offset: int):
     return None if on_epoch is None else lambda epoch, score: on_epoch(offset + epoch, score)
 
 
-def write_files_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
-    """Write each `name -> text or bytes` into `folder` through a temporary file renamed into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as handle:
-                handle.write(content)
-            os.replace(tmp, folder / name)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
-
 def path_safe(name: str) -> str:
     """A dataset name usable as one folder name (`hgb:/data/x` -> `hgb_data_x`)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "dataset"
@@ -203,21 +203,27 @@ def _progress_bar(enabled: bool, total: int, description: str):
 
 
 def write_run_folder(out: Path, result: Result, seeds: list[int], resolved: ResolvedConfig, env: dict,
-                     artifacts: dict[int, dict[str, str]] | None = None) -> Path:
+                     artifacts: dict[int, dict[str, str]] | None = None, unit: str = "seed",
+                     extra: dict[str, Any] | None = None, files: dict[str, str] | None = None) -> Path:
+    """The run folder of `result`: one `<unit>_<k>/metrics.json` per record (`record[unit]` = k;
+    units other than seeds, e.g. IGB's graphs, are what the variance is over), `summary.json`
+    (with `extra` keys), `summary.csv`, and `files` (name -> text) at its top."""
     config_text = yaml.safe_dump(resolved.flat, sort_keys=True)
     digest = hashlib.sha256((config_text + repr(seeds)).encode()).hexdigest()[:8]
 
     def fill(staging: Path) -> None:
         (staging / "config.resolved.yaml").write_text(config_text)
         (staging / "env.json").write_text(json.dumps(env, indent=2) + "\n")
+        for name, text in (files or {}).items():
+            (staging / name).write_text(text)
         for record in result.records:
-            seed_dir = staging / f"seed_{record['seed']}"
-            seed_dir.mkdir()
-            (seed_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-            for name, text in (artifacts or {}).get(record["seed"], {}).items():
-                (seed_dir / name).write_text(text)
-        summary = {"task": result.task, "model": result.model, "dataset": result.dataset, "n": len(seeds),
-                   "seeds": seeds, "wall_seconds": result.wall_seconds,
+            record_dir = staging / f"{unit}_{record[unit]}"
+            record_dir.mkdir()
+            (record_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
+            for name, text in (artifacts or {}).get(record[unit], {}).items():
+                (record_dir / name).write_text(text)
+        summary = {"task": result.task, "model": result.model, "dataset": result.dataset, "n": len(result.records),
+                   "seeds": seeds, "unit": unit, **(extra or {}), "wall_seconds": result.wall_seconds,
                    "metrics": {k: {"mean": v["mean"], "std": v["std"], "values": v["values"]}
                                for k, v in result.summary.items()}}
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

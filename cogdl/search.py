@@ -39,8 +39,9 @@ from typing import Any
 import optuna
 
 from cogdl.config import config_fields, load_yaml, resolve
+from cogdl.data.root import write_files_atomically
 from cogdl.errors import ConfigError
-from cogdl.experiment import experiment, write_files_atomically
+from cogdl.experiment import experiment
 from cogdl.leaderboard.files import boards_for_task, dump_leaderboard, entry_in
 from cogdl.leaderboard.record import measured_block
 from cogdl.registry import MODELS, TASKS

@@ -107,3 +107,16 @@ def download(entry: DataFile, target: Path, source_hint: str = "") -> None:
         finally:
             tmp.unlink(missing_ok=True)
     raise DataError(f"cannot download {target}: " + "; ".join(problems))
+
+
+def write_files_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
+    """Write each `name -> text or bytes` into `folder` through a temporary file renamed into place."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as handle:
+                handle.write(content)
+            os.replace(tmp, folder / name)
+        finally:
+            Path(tmp).unlink(missing_ok=True)

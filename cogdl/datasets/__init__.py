@@ -1,3 +1,3 @@
 """Built-in datasets: importing this package registers them (one module per family)."""
 
-from cogdl.datasets import hgb, planetoid, tu  # noqa: F401
+from cogdl.datasets import hgb, igb, planetoid, tu  # noqa: F401

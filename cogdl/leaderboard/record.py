@@ -16,8 +16,9 @@ import math
 from pathlib import Path
 
 from cogdl.config import load_yaml
+from cogdl.data.root import write_files_atomically
 from cogdl.errors import ConfigError, DataError
-from cogdl.experiment import summarize, write_files_atomically
+from cogdl.experiment import summarize
 from cogdl.leaderboard.files import dump_leaderboard, entry_in, load_leaderboard
 
 
@@ -82,6 +83,8 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
     runs = [(run_dir, *_read_run(run_dir)) for run_dir in run_dirs]
     first_dir, first, _, config = runs[0]
     identity = {"dataset": first["dataset"], "model": first["model"], "task": first["task"]}
+    if len(runs) > 1 and any(summary.get("unit", "seed") != "seed" for _, summary, _, _ in runs):
+        raise DataError(f"{first_dir}: run folders over {first.get('unit')}s (not seeds) are recorded one at a time")
     seeds, values = [], {m: [] for m in metrics}
     for run_dir, summary, _, run_config in runs:
         other = {k: summary[k] for k in identity}
@@ -96,12 +99,13 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
         seeds += summary["seeds"]
         for m in metrics:
             values[m] += summary["metrics"][m]["values"]
-    stats = summarize([{m: values[m][k] for m in metrics} for k in range(len(seeds))], names=metrics)
+    count = len(values[metrics[0]])  # one value per seed, or per graph of an IGB run (seeds: [its seed])
+    stats = summarize([{m: values[m][k] for m in metrics} for k in range(count)], names=metrics)
     envs = [env for _, _, env, _ in runs]
     measured = {
         "mean": _percent(stats[metrics[0]]["mean"]),
         "std": _percent(stats[metrics[0]]["std"]),
-        "n": len(seeds),
+        "n": count,
         "seeds": seeds,
         "metrics": {m: {"mean": _percent(stats[m]["mean"]), "std": _percent(stats[m]["std"])} for m in metrics},
         "commit": _one_or_all([env.get("git_commit") for env in envs]),

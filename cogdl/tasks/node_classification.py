@@ -45,6 +45,9 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
 
 def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) -> Dataset:
     """Check that `train`, `val` and `test` hold labelled nodes; row-normalise features if asked."""
+    if getattr(dataset, "kind", None) == "igb":
+        raise DataError(f"dataset {dataset.info.name!r} holds {len(dataset.graphs)} IGB graphs: run it with "
+                        f"`cogdl train --benchmark igb --task {task} ...` (cogdl.benchmarks.igb_protocol)")
     if getattr(dataset, "kind", None) is not None:  # HGB folders and TU graph collections
         raise DataError(f"dataset {dataset.info.name!r} is not a node classification dataset with a split (e.g. cora)")
     graph = dataset.graph
@@ -57,6 +60,15 @@ def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) ->
     if normalize_features:
         graph.x = row_normalize(graph.x)
     return dataset
+
+
+def cross_entropy_step(model, graph, x, mask: torch.Tensor, optimizer) -> float:
+    """One optimiser step on the cross-entropy of the nodes in `mask`; returns the loss."""
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(graph, x)[mask], graph.y[mask])
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 
 @register_task("node_classification")
@@ -75,11 +87,7 @@ class NodeClassification(Task):
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
         def train_step() -> float:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(graph, x)[masks["train"]], y[masks["train"]])
-            loss.backward()
-            optimizer.step()
-            return loss.item()
+            return cross_entropy_step(model, graph, x, masks["train"], optimizer)
 
         def validate() -> tuple[float, float]:
             logits = model(graph, x)[masks["val"]]
