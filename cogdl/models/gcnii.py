@@ -1,0 +1,61 @@
+"""GCNII: "Simple and Deep Graph Convolutional Networks", Chen, Wei, Huang, Ding & Li, ICML 2020.
+
+    H^0 = ReLU(dropout(X) W_in + b_in)
+    H^l = ReLU(GCNII_l(dropout(H^{l-1}), H^0)),  l = 1..L,   beta_l = log(lambda / l + 1)   (eq. 5)
+    logits = dropout(H^L) W_out + b_out
+
+Symbols: `GCNII_l` the layer of `cogdl.nn.GCNIIConv` (initial residual `alpha`, identity mapping
+`beta_l`), `L` = num_layers. The paper's Cora setting: 64 layers of 64, alpha 0.1, lambda 0.5,
+dropout 0.6; the default here is 16 layers (a quarter of the cost; set num_layers=64 for the paper's).
+NOTE: the paper decays the dense layers' weights (0.01) and the convolutions' (5e-4) differently;
+the tasks here have one `weight_decay` for all.
+Shapes: `x` `[N, F]` -> logits `[N, C]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cogdl.config import Interval
+from cogdl.models.base import Model
+from cogdl.nn import GCNIIConv, gcnii_beta
+from cogdl.nn.functional import dropout, project
+from cogdl.registry import register_model
+
+
+@dataclass
+class GCNIIConfig:
+    hidden_size: int = field(default=64, metadata={"help": "width of every layer"})
+    num_layers: int = field(default=16, metadata={"help": "GCNII layers between the input and output linear layers"})
+    dropout: float = field(default=0.6, metadata={"help": "dropout probability on each layer's input"})
+    alpha: float = field(default=0.1, metadata={"help": "weight of the initial residual H^0"})
+    lmbda: float = field(default=0.5, metadata={"help": "lambda of the identity-mapping weight beta_l = log(lambda / l + 1)"})
+
+    constraints = {"hidden_size": Interval(1), "num_layers": Interval(1), "dropout": Interval(0.0, 1.0, open_high=True),
+                   "alpha": Interval(0.0, 1.0), "lmbda": Interval(0.0)}
+
+
+@register_model("gcnii")
+class GCNII(Model):
+    """Deep GCN with initial residual and identity mapping."""
+
+    Config = GCNIIConfig
+    supported_tasks = ("node_classification",)
+
+    def __init__(self, config: GCNIIConfig, info):
+        super().__init__(config, info)
+        self.input = nn.Linear(info.num_features, config.hidden_size)
+        self.convs = nn.ModuleList(GCNIIConv(config.hidden_size, config.alpha) for _ in range(config.num_layers))
+        self.output = nn.Linear(config.hidden_size, info.num_classes)
+
+    def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
+        p, training = self.config.dropout, self.training
+        h0 = F.relu(project(dropout(x, p, training), self.input.weight) + self.input.bias)
+        h = h0
+        for layer, conv in enumerate(self.convs, start=1):
+            h = F.relu(conv(graph, dropout(h, p, training), h0, gcnii_beta(self.config.lmbda, layer)))
+        return self.output(dropout(h, p, training))
