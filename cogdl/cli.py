@@ -242,8 +242,10 @@ def cmd_info(args) -> int:
     if args.kind == "dataset":
         from cogdl.data.cards import load_card
 
+        from cogdl.data.cards import card_ids
+
         loader = DATASETS.get(args.name)
-        if ":" in args.name:  # a prefix loader (hgb:PATH) reads a folder, not a card
+        if args.name not in card_ids():  # a folder (hgb:PATH) or a dataset built from others (igb-cora)
             print(f"{args.name}: {loader.__doc__ or 'a dataset read from a folder'}")
             return 0
         card = load_card(args.name)
