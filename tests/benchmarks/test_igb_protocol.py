@@ -96,3 +96,24 @@ def test_igb_grid_file_and_settings(tmp_path):
     path.write_text("lr: []\n")
     with pytest.raises(ConfigError, match="lr: expected at least one value"):
         load_grid(path)
+
+
+def test_igb_run_is_recorded_over_graphs_and_reproduced_exactly(small_igb, tmp_path, cli):
+    from cogdl.leaderboard import record
+    from helpers import REPO
+
+    board = tmp_path / "board" / "igb"
+    board.mkdir(parents=True)
+    header = yaml.safe_load((REPO / "leaderboard" / "igb" / "node_classification.yaml").read_text())["protocol"]
+    (board / "node_classification.yaml").write_text(yaml.safe_dump({"protocol": header, "entries": []}))
+    result = run_igb("gcn", "igb-cora", GRID, overrides=QUICK, data_root=small_igb, out=tmp_path / "runs")
+    entry = record([result.run_dir], board / "node_classification.yaml")
+    assert (entry["measured"]["n"], entry["measured"]["seeds"]) == (4, [0])
+    assert entry["measured"]["mean"] == round(100 * result.summary["test_acc"]["mean"], 2)
+    assert entry["config"]["hidden_size"] == GRID["hidden_size"][result.chosen]
+
+    status, out, err = cli("reproduce", "igb", "--leaderboard", str(tmp_path / "board"), "--check",
+                           "--data-root", str(small_igb), "--out", str(tmp_path / "repro"))
+    assert status == 0, err
+    row = json.loads((tmp_path / "repro").glob("igb-full-*/report.json").__next__().read_text())["rows"][0]
+    assert (row["status"], row["n"], row["delta"]) == ("pass", 4, 0.0)
