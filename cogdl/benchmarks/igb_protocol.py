@@ -37,6 +37,7 @@ import torch
 
 from cogdl.config import load_yaml, resolve
 from cogdl.data.dataset import Dataset
+from cogdl.data.graph import Graph
 from cogdl.data.root import data_root as resolve_data_root
 from cogdl.environment import environment
 from cogdl.errors import ConfigError
@@ -96,8 +97,6 @@ def _graph_dataset(g: int, task, task_config) -> Dataset:
 
 def _copy_graph(graph):
     """A shallow copy whose `x` a task may replace (feature normalisation) without touching the cache."""
-    from cogdl.data.graph import Graph
-
     return Graph(graph.rowptr, graph.col, graph.edge_weight, graph.x, graph.y, graph.masks)
 
 
