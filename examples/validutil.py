@@ -20,6 +20,7 @@ import torch
 from cogdl.benchmarks.validutil import ValidUtilConfig, search_pseudo_labels, with_pseudo_labels
 from cogdl.config import resolve
 from cogdl.data.dataset import Dataset
+from cogdl.data.graph import Graph
 from cogdl.data.root import data_root
 from cogdl.experiment import parse_seeds, seed_everything
 from cogdl.models.gcn import GCN
@@ -49,7 +50,9 @@ def main() -> None:
     parser.add_argument("--data-root")
     args = parser.parse_args()
     task = NodeClassification()
-    cora = task.prepare(DATASETS.get("cora")(data_root(args.data_root)), task.Config())
+    cora = DATASETS.get("cora")(data_root(args.data_root))
+    raw = Graph(cora.graph.rowptr, cora.graph.col, x=cora.graph.x.clone(), y=cora.graph.y, masks=cora.graph.masks)
+    cora = task.prepare(cora, task.Config())  # step 3 row-normalises the features, the search does not (as IGB's code)
     graph, val = cora.graph, cora.graph.masks["val"]
     if args.labels is not None and args.labels.exists():
         pseudo = torch.tensor([int(v) for v in args.labels.read_text().split()])
@@ -57,7 +60,12 @@ def main() -> None:
     else:
         seed_everything(3)
         started = time.perf_counter()
-        initial, pseudo = search_pseudo_labels(graph, cora.info.num_classes, ValidUtilConfig(), args.nodes)
+
+        def report(i: int, label: int, accuracy: float) -> None:
+            if (i + 1) % 50 == 0:
+                print(f"  {i + 1} nodes searched, {time.perf_counter() - started:.0f} s", flush=True)
+
+        initial, pseudo = search_pseudo_labels(raw, cora.info.num_classes, ValidUtilConfig(), args.nodes, report)
         truth = graph.y[val]
         print(f"search: {args.nodes} nodes in {time.perf_counter() - started:.0f} s; initial labels agree with the "
               f"truth on {100 * (initial == truth).float().mean():.1f}% of validation nodes, pseudo-labels on "

@@ -19,7 +19,8 @@ The C candidate labels of a node are trained side by side: C independent two-lay
 `softmax(Â ReLU(Â X W1_c + b1_c) W2_c + b2_c)` that share only their initial weights, batched
 into one wider network. Adam's update is element-wise, so this equals C separate trainings.
 NOTE: IGB's code redraws the initial weights for every candidate; sharing one draw per node makes
-the candidates differ in their label alone.
+the candidates differ in their label alone. As in IGB's code, steps 1-2 see the raw features and
+step 3 row-normalised ones (`examples/validutil.py`).
 """
 
 from __future__ import annotations
