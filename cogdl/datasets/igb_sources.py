@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from cogdl.data.cards import load_card
 from cogdl.data.root import read_dataset_file
+from cogdl.datasets.tu import parse_integers
 from cogdl.errors import DataError
 
 #: the bucket count of the log2-degree one-hot of `structural_features`
@@ -90,20 +91,9 @@ def structural_features(rowptr: np.ndarray, col: np.ndarray) -> np.ndarray:
 
 
 def _csv_int_columns(data: bytes, path: Path, columns: int) -> np.ndarray:
-    """Rows of `columns` integers from a CSV with one header line; a bad line names itself."""
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    rows = []
-    for line_no, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        parts = line.split(",")
-        try:
-            if len(parts) != columns:
-                raise ValueError
-            rows.append([int(p) for p in parts])
-        except ValueError:
-            raise DataError(f"{path}:{line_no}: expected {columns} integers, found {line.strip()[:60]!r}") from None
-    return np.asarray(rows, dtype=np.int64).reshape(-1, columns)
+    """Rows of `columns` integers from a CSV with one header line (`cogdl.datasets.tu.parse_integers`;
+    the header becomes a blank line, so errors keep the file's line numbers)."""
+    return parse_integers(data[data.find(b"\n"):] if b"\n" in data else b"", path, columns)[0]
 
 
 def load_planetoid_source(card_id: str, prefix: str, root: Path) -> SourceGraph:
@@ -183,13 +173,6 @@ def _two_fields(data: bytes, path: Path, separator: str, name_first: bool = Fals
     return rows
 
 
-def _int_pairs(rows: list[tuple[str, str]], path: Path) -> np.ndarray:
-    try:
-        return np.asarray([(int(a), int(b)) for a, b in rows], dtype=np.int64).reshape(-1, 2)
-    except ValueError:
-        raise DataError(f"{path}: expected two integer ids a line") from None
-
-
 def load_aminer(root: Path) -> SourceGraph:
     card = load_card("aminer")
     folder = root / card.id
@@ -212,8 +195,8 @@ def load_aminer(root: Path) -> SourceGraph:
                 raise DataError(f"{folder / label_file}: expected `name area` lines, found area {area[:20]!r}") from None
     authors = np.array(list(labels), dtype=np.int64)
     areas = np.array(list(labels.values()), dtype=np.int64)
-    paper_author = _int_pairs(read("paper_author.txt", "\t"), folder / "paper_author.txt")
-    paper_venue = _int_pairs(read("paper_conf.txt", "\t"), folder / "paper_conf.txt")
+    paper_author = parse_integers(read_dataset_file(card, "paper_author.txt", root), folder / "paper_author.txt", 2)[0]
+    paper_venue = parse_integers(read_dataset_file(card, "paper_conf.txt", root), folder / "paper_conf.txt", 2)[0]
     node_of = {a: i for i, a in enumerate(authors.tolist())}
     pairs = np.array([(p, node_of[a]) for p, a in paper_author.tolist() if a in node_of], dtype=np.int64).reshape(-1, 2)
     num_papers = int(max(paper_author[:, 0].max(), paper_venue[:, 0].max())) + 1
