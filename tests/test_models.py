@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from cogdl.config import ConfigError, resolve
 from cogdl.data import DatasetInfo
-from cogdl.models.base import Model
+from cogdl.models.base import Model, parameter_groups
 from cogdl.nn.functional import SparseFeatures
 from cogdl.registry import MODELS, TASKS
 from graphs import random_graph
@@ -83,3 +83,27 @@ def test_gcn_input_propagation_is_hgbs_weightless_first_layer():
     hidden = F.elu(a @ F.elu(a @ x) @ first.weight.t() + first.bias)
     expected = a @ hidden @ last.weight.t() + last.bias
     torch.testing.assert_close(model(graph, x), expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", BUILTIN_MODELS)
+def test_parameter_groups_hold_every_parameter_once(name):
+    model_cls = MODELS.get(name)
+    model = model_cls(model_cls.Config(), DatasetInfo("tiny", num_features=12, num_classes=3, num_edge_types=3))
+    grouped = [id(p) for group in parameter_groups(model, 5e-4) for p in group["params"]]
+    assert sorted(grouped) == sorted(id(p) for p in model.parameters())
+
+
+def test_gcnii_decays_its_convolutions_as_the_papers_code_and_the_dense_layers_with_the_task():
+    """chennnM/GCNII train.py: wd1 = 0.01 on the GCNII layers, wd2 = 5e-4 on the two linear layers;
+    a node task's optimiser (`node_optimizer`) takes the model's groups."""
+    from cogdl.models.gcnii import GCNII
+    from cogdl.tasks.node_classification import node_optimizer
+
+    model = GCNII(GCNII.Config(num_layers=3), DatasetInfo("tiny", num_features=12, num_classes=3))
+    decay_of = {id(p): group["weight_decay"] for group in node_optimizer(model, 0.01, 5e-4).param_groups
+                for p in group["params"]}
+    assert {decay_of[id(conv.weight)] for conv in model.convs} == {0.01}
+    dense = [model.input.weight, model.input.bias, model.output.weight, model.output.bias]
+    assert {decay_of[id(p)] for p in dense} == {5e-4}
+    model = GCNII(GCNII.Config(num_layers=3, conv_weight_decay=0.0), DatasetInfo("tiny", num_features=12, num_classes=3))
+    assert {g["weight_decay"] for g in node_optimizer(model, 0.01, 5e-4).param_groups} == {0.0, 5e-4}

@@ -47,7 +47,7 @@ from cogdl.metrics import classification_metrics
 from cogdl.nn.functional import maybe_sparse
 from cogdl.registry import DATASETS
 from cogdl.tasks.base import SeedContext
-from cogdl.tasks.node_classification import cross_entropy_step
+from cogdl.tasks.node_classification import cross_entropy_step, node_optimizer
 
 TASK = "node_classification"
 _worker: dict[str, Any] = {}
@@ -123,7 +123,7 @@ def _refit_run(model: str, flat: dict, g: int, seed: int, epochs: int) -> dict:
     graph = data.graph.to(device)
     x, masks = maybe_sparse(graph.x), graph.masks
     fit_mask = masks["train"] | masks["val"]
-    optimizer = torch.optim.Adam(net.parameters(), lr=resolved.task.lr, weight_decay=resolved.task.weight_decay)
+    optimizer = node_optimizer(net, resolved.task.lr, resolved.task.weight_decay)
     net.train()
     for _ in range(epochs):
         cross_entropy_step(net, graph, x, fit_mask, optimizer)

@@ -1,6 +1,7 @@
 """Semi-supervised node classification on a fixed split (e.g. the Planetoid public split).
 
-Loss: cross-entropy on the training nodes. Optimiser: Adam with L2 weight decay on all weights.
+Loss: cross-entropy on the training nodes. Optimiser: Adam with L2 weight decay `weight_decay` on
+all weights, unless the model's `parameter_groups` decays some of them differently (GCNII).
 Selection: by default the epoch with the best validation accuracy (ties: lower validation loss);
 `select_on` picks another rule of `cogdl.trainer.fit`; early stopping after `patience` epochs
 without improvement. Test is evaluated once,
@@ -19,6 +20,7 @@ from cogdl.data.dataset import Dataset
 from cogdl.errors import DataError
 from cogdl.nn.functional import maybe_sparse
 from cogdl.metrics import accuracy, classification_metrics
+from cogdl.models.base import parameter_groups
 from cogdl.registry import register_task
 from cogdl.tasks.base import Task
 from cogdl.trainer import SELECTION_RULES, fit
@@ -62,6 +64,11 @@ def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) ->
     return dataset
 
 
+def node_optimizer(model, lr: float, weight_decay: float) -> torch.optim.Adam:
+    """Adam over the model's parameter groups (`cogdl.models.base.parameter_groups`)."""
+    return torch.optim.Adam(parameter_groups(model, weight_decay), lr=lr)
+
+
 def cross_entropy_step(model, graph, x, mask: torch.Tensor, optimizer) -> float:
     """One optimiser step on the cross-entropy of the nodes in `mask`; returns the loss."""
     optimizer.zero_grad()
@@ -84,7 +91,7 @@ class NodeClassification(Task):
     def run(self, model, dataset: Dataset, config: NodeClassificationConfig, device, progress=None, context=None):
         graph = dataset.graph.to(device)
         x, y, masks = maybe_sparse(graph.x), graph.y, graph.masks
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        optimizer = node_optimizer(model, config.lr, config.weight_decay)
 
         def train_step() -> float:
             return cross_entropy_step(model, graph, x, masks["train"], optimizer)
