@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--check", action="store_true", help="exit 1 if any entry fails")
     repro.add_argument("--jobs", type=int, default=1, help="parallel processes for the runs (default 1)")
     repro.add_argument("--out", default="reproduce", help="root of the report folders (default ./reproduce)")
+    repro.add_argument("--resume", action="store_true",
+                       help="reuse the runs an earlier invocation saved in OUT/BENCHMARK-TIER-runs/ (same task, "
+                            "model, dataset, config and seed) instead of running them again")
     repro.add_argument("--leaderboard", metavar="DIR", help="leaderboard root (default: the one shipped with cogdl)")
     repro.add_argument("--data-root")
 
@@ -376,18 +379,21 @@ def cmd_reproduce(args) -> int:
 
     from cogdl.environment import environment
     from cogdl.leaderboard import reproduce
+    from cogdl.leaderboard.run_store import RunStore
 
     if args.jobs < 1:
         raise ConfigError(f"--jobs {args.jobs}: expected a number >= 1")
     planned = reproduce.plan(args.benchmark, args.tier, args.task, args.model, args.dataset,
                              Path(args.leaderboard) if args.leaderboard else None)
-    started = time.perf_counter()
-    records = reproduce.run_planned(planned, args.jobs, args.data_root)
-    rows = [reproduce.compare(item, runs, args.tier) for item, runs in zip(planned, records)]
     env = environment()
+    store = RunStore(Path(args.out) / f"{args.benchmark}-{args.tier}-runs", env.get("git_commit"), args.resume)
+    started = time.perf_counter()
+    records = reproduce.run_planned(planned, args.jobs, args.data_root, store)
+    rows = [reproduce.compare(item, runs, args.tier) for item, runs in zip(planned, records)]
     header = {"benchmark": args.benchmark, "tier": args.tier, "command": args.command_line,
               "commit": env.get("git_commit"), "devices": env.get("devices"),
-              "wall_seconds": round(time.perf_counter() - started, 1)}
+              "wall_seconds": round(time.perf_counter() - started, 1), "runs_folder": str(store.folder),
+              "reused_runs": store.reused}
     folder = reproduce.write_report(Path(args.out), args.benchmark, args.tier, rows, header)
     print(reproduce.markdown_table(rows), end="")
     print(folder)

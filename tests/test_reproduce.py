@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -87,3 +88,42 @@ def test_reproduce_bad_request_is_one_line_and_status_2(cli, tmp_path, args, mes
     status, _, err = cli("reproduce", *args, "--out", str(tmp_path))
     assert status == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_reproduce_resume_reuses_the_saved_runs_and_runs_the_missing_ones(cli, tmp_path, data_root):
+    root = _board_root(tmp_path, seeds=[0, 1])
+    args = ("reproduce", "planetoid", "--model", "gcn", "--dataset", "cora", "--leaderboard", str(root),
+            "--out", str(tmp_path / "out"), "--data-root", str(data_root))
+    status, out, err = cli(*args)
+    assert status == 0, err
+    first = _report(out)
+    saved = sorted((tmp_path / "out" / "planetoid-full-runs").glob("*.json"))
+    assert len(saved) == 2 and first["reused_runs"] == 0
+    # as if the reproduction had been killed after one run: one file gone, the other's value marked
+    by_seed = {json.loads(path.read_text())["records"][0]["seed"]: path for path in saved}
+    by_seed[1].unlink()
+    marked = json.loads(by_seed[0].read_text())
+    marked["records"][0]["test_acc"] = 0.123
+    by_seed[0].write_text(json.dumps(marked))
+    status, out, err = cli(*args, "--resume")
+    resumed = _report(out)
+    row, = resumed["rows"]
+    assert status == 0, err
+    assert resumed["reused_runs"] == 1 and row["values"] == [12.3, first["rows"][0]["values"][1]]
+    assert row["commits"] == first["rows"][0]["commits"] and by_seed[1].exists()
+    assert "saved by an earlier invocation" in (Path(out.strip().splitlines()[-1]) / "report.md").read_text()
+    status, out, _ = cli(*args)  # without --resume every run is made again
+    assert _report(out)["rows"][0]["values"] == first["rows"][0]["values"] and _report(out)["reused_runs"] == 0
+
+
+def test_reproduce_resume_names_a_damaged_saved_run(cli, tmp_path, data_root):
+    root = _board_root(tmp_path)
+    args = ("reproduce", "planetoid", "--model", "gcn", "--dataset", "cora", "--leaderboard", str(root),
+            "--out", str(tmp_path / "out"), "--data-root", str(data_root))
+    assert cli(*args)[0] == 0
+    saved, = (tmp_path / "out" / "planetoid-full-runs").glob("*.json")
+    saved.write_text("{not json")
+    reports = set((tmp_path / "out").iterdir())
+    status, _, err = cli(*args, "--resume")
+    assert status == 2 and str(saved) in err and len(err.strip().splitlines()) == 1
+    assert set((tmp_path / "out").iterdir()) == reports

@@ -21,8 +21,10 @@ IGB entries (benchmark `igb`) rerun IGB's protocol (`cogdl.benchmarks.igb_protoc
 entry's config as the only setting; their values are per graph (n = the dataset's graphs).
 
 `--jobs N` runs the (entry, seed) runs in N processes, each with its share of the CPU threads;
-the per-seed values do not depend on N. The report folder `<out>/<benchmark>-<tier>-<time>/` holds
-`report.json` and `report.md`, and appears complete or not at all.
+the per-seed values do not depend on N. Each finished run is saved in `<out>/<benchmark>-<tier>-runs/`
+(`run_store`) and `--resume` reuses the saved ones, so a full tier can be killed and continued. The
+report folder `<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears
+complete or not at all.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import math
 import os
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -41,6 +43,7 @@ from typing import Any
 from cogdl.errors import ConfigError
 from cogdl.experiment import write_folder_atomically
 from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard
+from cogdl.leaderboard.run_store import RunStore, unit_key
 
 TIERS = ("smoke", "full")
 SMOKE_EPOCHS = 50
@@ -126,25 +129,40 @@ def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_
     return {**result.records[0], "seconds": time.perf_counter() - started}
 
 
-def run_planned(planned: list[Planned], jobs: int = 1, data_root=None) -> list[list[dict]]:
+def run_planned(planned: list[Planned], jobs: int = 1, data_root=None,
+                store: RunStore | None = None) -> list[list[dict]]:
     """The per-seed records of each planned entry (per graph for IGB entries; empty for one that is
-    not measured)."""
-    records: list[list[dict]] = [[] for _ in planned]
+    not measured), in the order of the entry's seeds. With a `store`, each finished unit (one seed,
+    or a whole IGB entry) is saved as soon as it ends, and units the store resumes are not run."""
+    found: list[dict[int, list[dict]]] = [{} for _ in planned]
+    todo = []
     for k, p in enumerate(planned):
-        if p.benchmark == "igb" and p.config is not None:
-            records[k] = _run_igb(p, jobs, data_root)
-    runs = [(k, p.task, p.entry["model"], p.entry["dataset"], seed, p.config)
-            for k, p in enumerate(planned) if p.config is not None and p.benchmark != "igb" for seed in p.seeds]
+        for seed in [] if p.config is None else p.seeds[:1] if p.benchmark == "igb" else p.seeds:
+            key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seed)
+            saved = store.saved(key) if store else None
+            if saved is None:
+                todo.append((k, p, seed, key))
+            else:
+                found[k][seed] = saved
+
+    def finished(k: int, seed: int, key: str, records: list[dict]) -> None:
+        found[k][seed] = store.save(key, records) if store else records
+
+    for k, p, seed, key in todo:
+        if p.benchmark == "igb":
+            finished(k, seed, key, _run_igb(p, jobs, data_root))
+    runs = [(k, seed, key, (p.task, p.entry["model"], p.entry["dataset"], seed, p.config, data_root))
+            for k, p, seed, key in todo if p.benchmark != "igb"]
     if jobs <= 1:
-        for k, *args in runs:
-            records[k].append(_run_one(*args, data_root, threads=None))
-        return records
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = [(k, pool.submit(_run_one, *args, data_root, threads)) for k, *args in runs]
-        for k, future in futures:
-            records[k].append(future.result())
-    return records
+        for k, seed, key, args in runs:
+            finished(k, seed, key, [_run_one(*args, threads=None)])
+    else:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_run_one, *args, threads): (k, seed, key) for k, seed, key, args in runs}
+            for future in as_completed(futures):
+                finished(*futures[future], [future.result()])
+    return [[record for seed in p.seeds for record in found[k].get(seed, [])] for k, p in enumerate(planned)]
 
 
 def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
@@ -167,7 +185,8 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
             "target_std": target.get("std"), "target_n": target.get("n"), "mean": round(mean, 2),
             "std": None if std is None else round(std, 2), "n": len(values), "delta": round(delta, 2),
             "bound": round(bound, 2), "status": "pass" if abs(delta) <= bound else "fail",
-            "values": [round(v, 2) for v in values], "seconds": round(sum(r["seconds"] for r in records), 1)}
+            "values": [round(v, 2) for v in values], "seconds": round(sum(r["seconds"] for r in records), 1),
+            "commits": sorted({r["commit"] for r in records if r.get("commit")})}
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -187,6 +206,9 @@ def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header:
     """`<out>/<benchmark>-<tier>-<time>/report.{json,md}`, complete or not at all."""
     counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "not measured")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    if header.get("reused_runs"):
+        summary += (f"; {header['reused_runs']} of the runs were saved by an earlier invocation (--resume from "
+                    f"`{header['runs_folder']}`), see each entry's commits in report.json")
 
     def fill(folder: Path) -> None:
         (folder / "report.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n")
