@@ -388,7 +388,7 @@ def cmd_reproduce(args) -> int:
     env = environment()
     store = RunStore(Path(args.out) / f"{args.benchmark}-{args.tier}-runs", env.get("git_commit"), args.resume)
     started = time.perf_counter()
-    records = reproduce.run_planned(planned, args.jobs, args.data_root, store)
+    records = reproduce.run_planned(planned, store, args.jobs, args.data_root)
     rows = [reproduce.compare(item, runs, args.tier) for item, runs in zip(planned, records)]
     header = {"benchmark": args.benchmark, "tier": args.tier, "command": args.command_line,
               "commit": env.get("git_commit"), "devices": env.get("devices"),

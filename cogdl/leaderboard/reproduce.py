@@ -129,24 +129,23 @@ def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_
     return {**result.records[0], "seconds": time.perf_counter() - started}
 
 
-def run_planned(planned: list[Planned], jobs: int = 1, data_root=None,
-                store: RunStore | None = None) -> list[list[dict]]:
+def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_root=None) -> list[list[dict]]:
     """The per-seed records of each planned entry (per graph for IGB entries; empty for one that is
-    not measured), in the order of the entry's seeds. With a `store`, each finished unit (one seed,
-    or a whole IGB entry) is saved as soon as it ends, and units the store resumes are not run."""
+    not measured), in the order of the entry's seeds. Each finished unit (one seed, or a whole IGB
+    entry) is saved in `store` as soon as it ends, and units the store resumes are not run."""
     found: list[dict[int, list[dict]]] = [{} for _ in planned]
     todo = []
     for k, p in enumerate(planned):
         for seed in [] if p.config is None else p.seeds[:1] if p.benchmark == "igb" else p.seeds:
             key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seed)
-            saved = store.saved(key) if store else None
+            saved = store.saved(key)
             if saved is None:
                 todo.append((k, p, seed, key))
             else:
                 found[k][seed] = saved
 
     def finished(k: int, seed: int, key: str, records: list[dict]) -> None:
-        found[k][seed] = store.save(key, records) if store else records
+        found[k][seed] = store.save(key, records)
 
     for k, p, seed, key in todo:
         if p.benchmark == "igb":
