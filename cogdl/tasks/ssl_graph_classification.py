@@ -9,11 +9,14 @@
    the training folds alone, then tested on the held-out fold.
 Metrics: `test_acc` = mean accuracy over the folds, `test_acc_fold_std` its spread over folds,
 `pretrain_seconds`, `final_loss`.
-NOTE: the leaderboard's configs are the settings the official script (THUDM/GraphMAE
-`main_graph.py` with `--use_cfg`) runs, which are not always what its `configs.yml` says. Its NCI1
-and COLLAB blocks write `pool:`, a key the script never reads (it reads `pooling`, default mean),
-and a block without `weight_decay` keeps the script's default 5e-4 (NCI1). So NCI1 and COLLAB pool
-with the mean, and NCI1 decays its weights with 5e-4.
+NOTE: the leaderboard's configs are what the authors' reproduction command runs,
+`scripts/run_graph.sh DATASET` (THUDM/GraphMAE): `main_graph.py --use_cfg`, the script's own flags,
+then the dataset's `configs.yml` block over them. A key the block leaves out keeps the script's
+flag: NCI1's block has no `weight_decay`, so it trains with the script's 0.0, not the 5e-4 that
+`main_graph.py` alone defaults to. A key the program never reads changes nothing: NCI1's block
+writes `pool: sum`, but the program reads `pooling` (default mean), so NCI1 pools with the mean.
+COLLAB follows its current block, `pooling: max` (an older one wrote `pool: max`) and `alpha_l: 1`
+(missing until users could not reproduce COLLAB, THUDM/GraphMAE issue #16).
 """
 
 from __future__ import annotations
