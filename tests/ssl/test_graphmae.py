@@ -7,6 +7,7 @@ import torch
 from cogdl import experiment
 from cogdl.data import DatasetInfo
 from cogdl.models.graphmae import GraphMAE, scaled_cosine_error, scaled_cosine_error_of_linear
+import cogdl.tasks.ssl_graph_classification as ssl_graph_classification
 from cogdl.tasks.ssl_graph_classification import svm_cross_validation
 from graphs import random_graph
 from tu_fixtures import write_tu_folder
@@ -165,6 +166,23 @@ def test_ssl_graph_classification_runs_the_svm_probe_on_pooled_embeddings(tmp_pa
                         encoder="gin", hidden_size=16, num_layers=2, norm="batchnorm", epochs=5, folds=5,
                         batch_size=8, pooling="sum", lr=0.005)
     assert result.records[0]["test_acc"] > 0.9
+
+
+@pytest.mark.parametrize("fold_split, expected_split_seeds", [("fixed", [0, 0]), ("run_seed", [3, 4])])
+def test_the_svm_probe_splits_with_graphmae_s_fixed_seed_or_with_the_run_seed(tmp_path, monkeypatch, fold_split,
+                                                                             expected_split_seeds):
+    split_seeds = []
+    real_probe = ssl_graph_classification.svm_cross_validation
+
+    def recording_probe(embeddings, labels, folds, seed):
+        split_seeds.append(seed)
+        return real_probe(embeddings, labels, folds, seed)
+
+    monkeypatch.setattr(ssl_graph_classification, "svm_cross_validation", recording_probe)
+    folder = write_tu_folder(tmp_path / "planted", node_labels=False)
+    experiment("ssl_graph_classification", "graphmae", f"tu:{folder}", seeds=[3, 4], out=None, encoder="gin",
+               hidden_size=8, num_layers=1, epochs=1, folds=5, fold_split=fold_split)
+    assert split_seeds == expected_split_seeds
 
 
 def test_svm_cross_validation_separates_separable_classes():
