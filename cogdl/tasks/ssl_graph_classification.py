@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC
 
 from cogdl.config import Choice, Interval
@@ -42,7 +42,7 @@ from cogdl.data.graph_collection import iterate_batches
 from cogdl.nn.pooling import POOLINGS, global_pool
 from cogdl.registry import register_task
 from cogdl.tasks.base import Task
-from cogdl.tasks.graph_classification import GraphClassification
+from cogdl.tasks.graph_classification import GraphClassification, graph_folds
 from cogdl.trainer import pretrain
 
 #: the SVM's C values searched in every fold (GraphMAE's grid)
@@ -67,10 +67,11 @@ class SSLGraphClassificationConfig:
 
 
 def svm_cross_validation(embeddings: np.ndarray, labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Test accuracy of each fold of the stratified split drawn with `seed`: SVC with C
-    grid-searched (5-fold) on the training folds."""
+    """Test accuracy of each fold of the stratified split drawn with `seed` (`graph_folds`, the
+    supervised task's split): SVC with C grid-searched (5-fold) on the training folds."""
     accuracies = []
-    for train, test in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(embeddings, labels):
+    for test in graph_folds(labels, folds, seed):
+        train = np.setdiff1d(np.arange(labels.size), test)
         search = GridSearchCV(SVC(random_state=seed), {"C": list(SVM_C_GRID)})
         search.fit(embeddings[train], labels[train])
         accuracies.append(float((search.predict(embeddings[test]) == labels[test]).mean()))
