@@ -42,7 +42,7 @@ from cogdl.config import config_fields, load_yaml, resolve
 from cogdl.data.root import write_files_atomically
 from cogdl.errors import ConfigError
 from cogdl.experiment import experiment
-from cogdl.leaderboard.files import boards_for_task, dump_leaderboard, entry_in
+from cogdl.leaderboard.files import DEFAULT_ABS_TOL, boards_for_task, dump_leaderboard, entry_in
 from cogdl.leaderboard.record import measured_block
 from cogdl.registry import MODELS, TASKS
 
@@ -161,7 +161,7 @@ def candidate_entry(task: str, model: str, dataset: str, config: dict, eval_seed
     reference = same[0]["reference"] if same else None
     _, full_config, measured = measured_block([result.run_dir], metrics)
     return {"dataset": dataset, "model": model, "config": full_config, "reference": reference,
-            "measured": measured, "tolerance": {"abs": 0.5}}
+            "measured": measured, "tolerance": {"abs": DEFAULT_ABS_TOL}}
 
 
 def write_search_folder(folder: Path, study: optuna.Study, entry: dict, details: dict) -> None:

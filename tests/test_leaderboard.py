@@ -155,6 +155,9 @@ def _broken_board(tmp_path, edit) -> tuple:
     (lambda b: b["protocol"].pop("metrics"), "protocol: missing key 'metrics'"),
     (lambda b: b["entries"].append(dict(b["entries"][0])), "a second entry for cora / gcn (the first is entries[0])"),
     (lambda b: b["entries"][0].pop("config"), "entries[0] (cora / gcn): a 'measured' block needs the 'config'"),
+    (lambda b: b["entries"][0].update(tolerance={"abs": 2.0}),
+     "entries[0] (cora / gcn) tolerance: 'abs' 2.0 is wider than the default 0.5 and needs a 'reason'"),
+    (lambda b: b["entries"][0].update(tolerance={"abs": 2.0, "reason": " "}), "needs a 'reason'"),
 ])
 def test_leaderboard_load_rejects_a_malformed_file(tmp_path, edit, message):
     from cogdl.errors import ConfigError
@@ -227,6 +230,9 @@ def test_leaderboard_render_writes_every_entry_and_a_chart_per_file(cli, tmp_pat
     for path in files:
         for entry in load_yaml(path)["entries"]:
             assert f"| {entry['dataset']} | {entry['model']} |" in readme
+            if entry["tolerance"].get("reason"):
+                assert f"- {entry['dataset']} / {entry['model']}: tolerance {entry['tolerance']['abs']} points. " \
+                       f"{entry['tolerance']['reason']}" in readme
     charts = sorted(root.glob("charts/*.png"))
     assert [c.stem for c in charts] == [f"{p.parent.name}-{p.stem}" for p in files]
     assert all(c.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for c in charts)

@@ -9,7 +9,10 @@ A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/
         config: {...}                      # the full resolved config of the measured run (absent: not run)
         reference: {mean, std, n, source[, metrics]}  # the paper's result in `unit` (null: none)
         measured: {mean, std, n, seeds, metrics, commit, date, device, wall_seconds, command}
-        tolerance: {abs: 0.5}              # the reproduction rule's floor, in `unit`
+        tolerance: {abs: 0.5[, reason]}    # the reproduction rule's floor, in `unit`
+
+A tolerance wider than `DEFAULT_ABS_TOL` must carry a `reason`: the measured evidence that the
+reference cannot be met more closely (it is printed under the reproduction report and the rendered tables).
 
 `metrics` lists the primary metric first. Loading rejects a duplicate YAML key (with its line), a
 missing or unknown key (naming the file, the entry and the keys expected), a second entry for one
@@ -35,11 +38,20 @@ REFERENCE_KEYS = ("mean", "std", "n", "source")
 REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
 MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
 TOLERANCE_KEYS = ("abs",)
+TOLERANCE_OPTIONAL = ("reason",)
+DEFAULT_ABS_TOL = 0.5  # points of the protocol's unit
 
 
 def dump_leaderboard(data: Any) -> str:
     """YAML text in the leaderboard files' layout: keys in the order given, short mappings inline."""
     return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None)
+
+
+def tolerance_note(name: str, tolerance: dict[str, Any]) -> str | None:
+    """A Markdown list item for an entry whose tolerance gives a reason, else None."""
+    if not tolerance.get("reason"):
+        return None
+    return f"- {name}: tolerance {tolerance['abs']} points. {tolerance['reason'].strip()}"
 
 
 def leaderboard_dir() -> Path:
@@ -71,9 +83,14 @@ def _check_entry(entry: Any, where: str) -> None:
         raise ConfigError(f"{where}: 'dataset' and 'model' must be names")
     if entry["reference"] is not None:
         _check_keys(entry["reference"], f"{where} reference", REFERENCE_KEYS, REFERENCE_OPTIONAL)
-    _check_keys(entry["tolerance"], f"{where} tolerance", TOLERANCE_KEYS)
-    if not isinstance(entry["tolerance"]["abs"], (int, float)) or entry["tolerance"]["abs"] < 0:
+    tolerance = entry["tolerance"]
+    _check_keys(tolerance, f"{where} tolerance", TOLERANCE_KEYS, TOLERANCE_OPTIONAL)
+    if not isinstance(tolerance["abs"], (int, float)) or tolerance["abs"] < 0:
         raise ConfigError(f"{where} tolerance: 'abs' must be a number >= 0")
+    reason = tolerance.get("reason")
+    if tolerance["abs"] > DEFAULT_ABS_TOL and not (isinstance(reason, str) and reason.strip()):
+        raise ConfigError(f"{where} tolerance: 'abs' {tolerance['abs']} is wider than the default {DEFAULT_ABS_TOL} "
+                          f"and needs a 'reason' giving the measured evidence for it")
     if "config" in entry and not isinstance(entry["config"], dict):
         raise ConfigError(f"{where} config: expected a mapping of hyper-parameters")
     if "measured" in entry:

@@ -19,7 +19,7 @@ from cogdl.config import load_yaml
 from cogdl.data.root import write_files_atomically
 from cogdl.errors import ConfigError, DataError
 from cogdl.experiment import summarize
-from cogdl.leaderboard.files import dump_leaderboard, entry_in, load_leaderboard
+from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, load_leaderboard
 
 
 def _percent(value):
@@ -131,7 +131,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> 
     entry = entry_in(entries, identity["model"], identity["dataset"])
     if entry is None:
         entry = {"dataset": identity["dataset"], "model": identity["model"], "reference": None,
-                 "tolerance": {"abs": 0.5}}
+                 "tolerance": {"abs": DEFAULT_ABS_TOL}}
         entries.append(entry)
     if pool:
         where = f"{leaderboard_file}: {identity['dataset']} / {identity['model']}"

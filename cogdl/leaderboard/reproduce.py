@@ -42,7 +42,7 @@ from typing import Any
 
 from cogdl.errors import ConfigError
 from cogdl.experiment import write_folder_atomically
-from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard
+from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard, tolerance_note
 from cogdl.leaderboard.run_store import RunStore, unit_key
 
 TIERS = ("smoke", "full")
@@ -177,8 +177,9 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
     std = statistics.stdev(values) if len(values) > 1 else None
     delta = mean - target["mean"]
     if tier == "smoke":
-        bound = SMOKE_BAND
+        bound, row["tolerance"] = SMOKE_BAND, None
     else:
+        row["tolerance"] = entry["tolerance"]
         bound = tolerance(entry["tolerance"]["abs"], target.get("std"), target.get("n"), std, len(values))
     return {**row, "target": "reference" if target is reference else "recorded", "target_mean": target["mean"],
             "target_std": target.get("std"), "target_n": target.get("n"), "mean": round(mean, 2),
@@ -198,7 +199,8 @@ def markdown_table(rows: list[dict]) -> str:
         measured = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if row["std"] is not None else "")
         lines.append(f"| {row['entry']} | {target} ({row['target']}) | {measured} (n={row['n']}) | "
                      f"{row['delta']:+.2f} | {row['bound']:.2f} | {row['status']} |")
-    return "\n".join(lines) + "\n"
+    notes = [note for row in rows if row.get("tolerance") and (note := tolerance_note(row["entry"], row["tolerance"]))]
+    return "\n".join(lines + (["", "Widened tolerances:", ""] + notes if notes else [])) + "\n"
 
 
 def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header: dict) -> Path:
