@@ -20,8 +20,12 @@ An entry that has never been measured has no config to run: it is listed as `not
 IGB entries (benchmark `igb`) rerun IGB's protocol (`cogdl.benchmarks.igb_protocol`) with the
 entry's config as the only setting; their values are per graph (n = the dataset's graphs).
 
-`--jobs N` runs the (entry, seed) runs in N processes, each with its share of the CPU threads;
-the per-seed values do not depend on N. Each finished run is saved in `<out>/<benchmark>-<tier>-runs/`
+`--jobs N` runs the (entry, seed) runs in N processes, each with `cpu_count // N` threads (with
+N = 1, in this process with torch's default). A seed's value repeats exactly at the same thread
+count; a model with dense reductions (matmul, BatchNorm) may round differently at another count,
+so its values can move by its seed-to-seed noise: GraphMAE on MUTAG gives the recorded 86.71 ± 0.37
+with one thread per run (`--jobs 2` here, as recorded with OMP_NUM_THREADS=1) and 86.92 ± 0.60 with
+two (`--jobs 1`). GCN's sparse kernels give the same values at any count. Each finished run is saved in `<out>/<benchmark>-<tier>-runs/`
 (`run_store`) and `--resume` reuses the saved ones, so a full tier can be killed and continued. The
 report folder `<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears
 complete or not at all.
