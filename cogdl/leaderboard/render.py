@@ -45,7 +45,9 @@ def entries_table(board: dict) -> str:
                      f"{measured['n'] if measured else '-'} | {delta} | {commit} | {wall} |")
     notes = [note for entry in board["entries"]
              if (note := tolerance_note(f"{entry['dataset']} / {entry['model']}", entry["tolerance"]))]
-    return "\n".join(lines + (["", "Widened tolerances of `cogdl reproduce --check`:", ""] + notes if notes else [])) + "\n"
+    if notes:
+        lines += ["", "Widened tolerances of `cogdl reproduce --check`:", ""] + notes
+    return "\n".join(lines) + "\n"
 
 
 def chart_png(board: dict, title: str) -> bytes:

@@ -25,10 +25,12 @@ N = 1, in this process with torch's default). A seed's value repeats exactly at 
 count; a model with dense reductions (matmul, BatchNorm) may round differently at another count,
 so its values can move by its seed-to-seed noise: GraphMAE on MUTAG gives the recorded 86.71 ± 0.37
 with one thread per run (`--jobs 2` here, as recorded with OMP_NUM_THREADS=1) and 86.92 ± 0.60 with
-two (`--jobs 1`). GCN's sparse kernels give the same values at any count. Each finished run is saved in `<out>/<benchmark>-<tier>-runs/`
-(`run_store`) and `--resume` reuses the saved ones, so a full tier can be killed and continued. The
-report folder `<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears
-complete or not at all.
+two (`--jobs 1`). GCN's sparse kernels give the same values at any count.
+
+Each finished run is saved in `<out>/<benchmark>-<tier>-runs/` (`run_store`) and `--resume` reuses
+the saved ones, so a full tier can be killed and continued. The report folder
+`<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears complete or
+not at all.
 """
 
 from __future__ import annotations
@@ -204,7 +206,9 @@ def markdown_table(rows: list[dict]) -> str:
         lines.append(f"| {row['entry']} | {target} ({row['target']}) | {measured} (n={row['n']}) | "
                      f"{row['delta']:+.2f} | {row['bound']:.2f} | {row['status']} |")
     notes = [note for row in rows if row.get("tolerance") and (note := tolerance_note(row["entry"], row["tolerance"]))]
-    return "\n".join(lines + (["", "Widened tolerances:", ""] + notes if notes else [])) + "\n"
+    if notes:
+        lines += ["", "Widened tolerances:", ""] + notes
+    return "\n".join(lines) + "\n"
 
 
 def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header: dict) -> Path:
