@@ -49,10 +49,10 @@ class GraphClassificationConfig:
                    "val_ratio": Interval(0.01, 0.99), "select_on": Choice(*SELECTION_RULES)}
 
 
-def graph_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
-    """The test graph ids of each of `folds` stratified folds, shuffled with `seed`."""
+def graph_folds(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(other graph ids, test graph ids) of each of `folds` stratified folds, shuffled with `seed`."""
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return [test for _, test in splitter.split(np.zeros(labels.size), labels)]
+    return list(splitter.split(np.zeros(labels.size), labels))
 
 
 def evaluate(model, graphs, ids: torch.Tensor, batch_size: int, device) -> tuple[float, float]:
@@ -89,8 +89,7 @@ class GraphClassification(Task):
         initial = copy.deepcopy(model.state_dict())
         generator = torch.Generator().manual_seed(seed)
         fold_records = []
-        for test_ids in graph_folds(labels, config.folds, seed):
-            rest = np.setdiff1d(np.arange(labels.size), test_ids)
+        for rest, test_ids in graph_folds(labels, config.folds, seed):
             train_ids, val_ids = train_test_split(rest, test_size=config.val_ratio, stratify=labels[rest], random_state=seed)
             train_ids, val_ids, test_ids = (torch.from_numpy(np.sort(i)) for i in (train_ids, val_ids, test_ids))
             model.load_state_dict(initial)

@@ -70,8 +70,7 @@ def svm_cross_validation(embeddings: np.ndarray, labels: np.ndarray, folds: int,
     """Test accuracy of each fold of the stratified split drawn with `seed` (`graph_folds`, the
     supervised task's split): SVC with C grid-searched (5-fold) on the training folds."""
     accuracies = []
-    for test in graph_folds(labels, folds, seed):
-        train = np.setdiff1d(np.arange(labels.size), test)
+    for train, test in graph_folds(labels, folds, seed):
         search = GridSearchCV(SVC(random_state=seed), {"C": list(SVM_C_GRID)})
         search.fit(embeddings[train], labels[train])
         accuracies.append(float((search.predict(embeddings[test]) == labels[test]).mean()))
