@@ -3,7 +3,8 @@
 The build (torch.utils.cpp_extension, about a minute on 2 cores) is cached under
 `$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
 source, the torch version and the CPU, so it runs once per machine; a failed build makes
-`cogdl.ops` fall back to the reference kernels with one warning.
+`cogdl.ops` fall back to the reference kernels with one warning. Processes that load it at the
+same time take turns on an OS lock, and a build cut off by a killed process is redone by the next.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import os
 import platform
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -39,12 +41,33 @@ def ensure_available():
 
         build_dir = _build_dir()
         build_dir.mkdir(parents=True, exist_ok=True)
-        if not any(build_dir.glob("*.so")):
-            print("cogdl: building the CPU kernels (once per machine, about a minute)...", file=sys.stderr)
-        _extension = load(name="cogdl_cpu_ops", sources=[str(SOURCE)], build_directory=str(build_dir),
-                          extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"],
-                          verbose=False)
+        with _only_loader(build_dir):
+            if not any(build_dir.glob("*.so")):
+                print("cogdl: building the CPU kernels (once per machine, about a minute)...", file=sys.stderr)
+            _extension = load(name="cogdl_cpu_ops", sources=[str(SOURCE)], build_directory=str(build_dir),
+                              extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"],
+                              verbose=False)
     return _extension
+
+
+@contextmanager
+def _only_loader(build_dir: Path):
+    """Run the body as the one process building or loading in `build_dir`.
+
+    torch's `load` guards its build with a `lock` file that it creates and deletes itself; a process
+    killed in between leaves the file, and every later `load` waits for it forever. An `flock` is
+    dropped by the kernel when its holder dies, so the holder of ours knows that any `lock` file
+    there is such a leftover, and removes it before `load` looks.
+    """
+    import fcntl
+
+    with open(build_dir / "loader.flock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            (build_dir / "lock").unlink(missing_ok=True)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):

@@ -1,0 +1,58 @@
+"""The CPU extension's on-disk build: a process killed while loading it must not block the next."""
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from available import AVAILABLE
+
+from cogdl.ops import cpu
+
+CPU_ONLY = pytest.mark.skipif("cpu" not in AVAILABLE, reason="the CPU extension cannot be built here")
+LOAD = "import cogdl.ops.cpu as cpu; cpu.ensure_available(); print('loaded')"
+
+
+def _copy_of_the_finished_build(tmp_path, monkeypatch):
+    """Point COGDL_CACHE at `tmp_path` and copy this machine's finished build there (so nothing is rebuilt)."""
+    finished_build = cpu._build_dir()
+    monkeypatch.setenv("COGDL_CACHE", str(tmp_path / "cache"))
+    shutil.copytree(finished_build, cpu._build_dir())
+    return cpu._build_dir()
+
+
+@CPU_ONLY
+def test_a_lock_left_by_a_killed_build_does_not_block_the_next_load(tmp_path, monkeypatch):
+    # The empty `lock` file that torch's build creates and a process killed during `load` never deletes.
+    build_dir = _copy_of_the_finished_build(tmp_path, monkeypatch)
+    (build_dir / "lock").touch()
+
+    loaded = subprocess.run([sys.executable, "-c", LOAD], check=False, env=os.environ.copy(), capture_output=True,
+                            text=True, timeout=240)
+
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "loaded"
+    assert "building the CPU kernels" not in loaded.stderr
+    assert not (build_dir / "lock").exists()
+
+
+@CPU_ONLY
+def test_a_load_waits_while_another_live_process_is_building(tmp_path, monkeypatch):
+    # This test process plays a builder that is still alive: it holds the loader lock and torch's file.
+    build_dir = _copy_of_the_finished_build(tmp_path, monkeypatch)
+    with open(build_dir / "loader.flock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        (build_dir / "lock").touch()
+        waiting = subprocess.Popen([sys.executable, "-c", LOAD], env=os.environ.copy(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=5)
+        assert (build_dir / "lock").exists()
+        (build_dir / "lock").unlink()
+        fcntl.flock(held, fcntl.LOCK_UN)
+
+    out, err = waiting.communicate(timeout=240)
+    assert waiting.returncode == 0, err
+    assert out.strip() == "loaded"
