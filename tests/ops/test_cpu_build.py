@@ -16,11 +16,19 @@ LOAD = "import cogdl.ops.cpu as cpu; cpu.ensure_available(); print('loaded')"
 
 
 def _copy_of_the_finished_build(tmp_path, monkeypatch):
-    """Point COGDL_CACHE at `tmp_path` and copy this machine's finished build there (so nothing is rebuilt)."""
+    """Point COGDL_CACHE at `tmp_path` and copy this machine's finished build there, so that a load
+    has nothing to rebuild (each test checks that it rebuilt nothing)."""
     finished_build = cpu._build_dir()
     monkeypatch.setenv("COGDL_CACHE", str(tmp_path / "cache"))
     shutil.copytree(finished_build, cpu._build_dir())
     return cpu._build_dir()
+
+
+def _load_in_a_new_process(tmp_path):
+    # Run outside the checkout, so that the new process imports the same `cogdl` (and so the same
+    # kernel source path) as this one: from the repository root it would take the source tree.
+    return subprocess.Popen([sys.executable, "-c", LOAD], cwd=tmp_path, env=os.environ.copy(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 @CPU_ONLY
@@ -28,25 +36,26 @@ def test_a_lock_left_by_a_killed_build_does_not_block_the_next_load(tmp_path, mo
     # The empty `lock` file that torch's build creates and a process killed during `load` never deletes.
     build_dir = _copy_of_the_finished_build(tmp_path, monkeypatch)
     (build_dir / "lock").touch()
+    built_at = (build_dir / "cogdl_cpu_ops.so").stat().st_mtime_ns
 
-    loaded = subprocess.run([sys.executable, "-c", LOAD], check=False, env=os.environ.copy(), capture_output=True,
-                            text=True, timeout=240)
+    loading = _load_in_a_new_process(tmp_path)
+    out, err = loading.communicate(timeout=240)
 
-    assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.strip() == "loaded"
-    assert "building the CPU kernels" not in loaded.stderr
+    assert loading.returncode == 0, err
+    assert out.strip() == "loaded"
     assert not (build_dir / "lock").exists()
+    assert (build_dir / "cogdl_cpu_ops.so").stat().st_mtime_ns == built_at
 
 
 @CPU_ONLY
 def test_a_load_waits_while_another_live_process_is_building(tmp_path, monkeypatch):
     # This test process plays a builder that is still alive: it holds the loader lock and torch's file.
     build_dir = _copy_of_the_finished_build(tmp_path, monkeypatch)
+    built_at = (build_dir / "cogdl_cpu_ops.so").stat().st_mtime_ns
     with open(build_dir / "loader.flock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         (build_dir / "lock").touch()
-        waiting = subprocess.Popen([sys.executable, "-c", LOAD], env=os.environ.copy(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        waiting = _load_in_a_new_process(tmp_path)
         with pytest.raises(subprocess.TimeoutExpired):
             waiting.wait(timeout=5)
         assert (build_dir / "lock").exists()
@@ -56,3 +65,4 @@ def test_a_load_waits_while_another_live_process_is_building(tmp_path, monkeypat
     out, err = waiting.communicate(timeout=240)
     assert waiting.returncode == 0, err
     assert out.strip() == "loaded"
+    assert (build_dir / "cogdl_cpu_ops.so").stat().st_mtime_ns == built_at
