@@ -1,10 +1,11 @@
 """The `cpu` backend: the C++ kernels of `csrc/cpu_ops.cpp`, built with OpenMP on first use.
 
-The build (torch.utils.cpp_extension, about a minute on 2 cores) is cached under
+The build (torch.utils.cpp_extension, 22-26 s on the project's 2-core CPU box) is cached under
 `$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
-source, the torch version and the CPU, so it runs once per machine; a failed build makes
+source, the torch version and the CPU, so it runs once per machine and Python environment (ninja
+rebuilds when the torch headers or this source lie at another path); a failed build makes
 `cogdl.ops` fall back to the reference kernels with one warning. Processes that load it at the
-same time take turns on an OS lock, and a build cut off by a killed process is redone by the next.
+same time take turns on an OS lock, and a process killed while loading it does not block the next.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def ensure_available():
         build_dir.mkdir(parents=True, exist_ok=True)
         with _only_loader(build_dir):
             if not any(build_dir.glob("*.so")):
-                print("cogdl: building the CPU kernels (once per machine, about a minute)...", file=sys.stderr)
+                print("cogdl: building the CPU kernels (once per machine, under a minute)...", file=sys.stderr)
             _extension = load(name="cogdl_cpu_ops", sources=[str(SOURCE)], build_directory=str(build_dir),
                               extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"],
                               verbose=False)
