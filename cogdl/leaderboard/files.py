@@ -47,11 +47,12 @@ def dump_leaderboard(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None)
 
 
-def tolerance_note(name: str, tolerance: dict[str, Any]) -> str | None:
-    """A Markdown list item for an entry whose tolerance gives a reason, else None."""
-    if not tolerance.get("reason"):
-        return None
-    return f"- {name}: tolerance {tolerance['abs']} points. {tolerance['reason'].strip()}"
+def widened_tolerances(title: str, named_tolerances) -> list[str]:
+    """Markdown lines under a table: `title` and one list item for each (entry name, tolerance) whose
+    tolerance gives a reason; no lines when none does."""
+    notes = [f"- {name}: tolerance {tolerance['abs']} points. {tolerance['reason'].strip()}"
+             for name, tolerance in named_tolerances if tolerance.get("reason")]
+    return ["", title, "", *notes] if notes else []
 
 
 def leaderboard_dir() -> Path:

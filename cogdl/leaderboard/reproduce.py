@@ -48,7 +48,11 @@ from typing import Any
 
 from cogdl.errors import ConfigError
 from cogdl.experiment import write_folder_atomically
-from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard, tolerance_note
+from cogdl.leaderboard.files import (
+    leaderboard_dir,
+    load_leaderboard,
+    widened_tolerances,
+)
 from cogdl.leaderboard.run_store import RunStore, unit_key
 
 TIERS = ("smoke", "full")
@@ -205,9 +209,7 @@ def markdown_table(rows: list[dict]) -> str:
         measured = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if row["std"] is not None else "")
         lines.append(f"| {row['entry']} | {target} ({row['target']}) | {measured} (n={row['n']}) | "
                      f"{row['delta']:+.2f} | {row['bound']:.2f} | {row['status']} |")
-    notes = [note for row in rows if row.get("tolerance") and (note := tolerance_note(row["entry"], row["tolerance"]))]
-    if notes:
-        lines += ["", "Widened tolerances:", ""] + notes
+    lines += widened_tolerances("Widened tolerances:", ((row["entry"], row["tolerance"]) for row in rows if row.get("tolerance")))
     return "\n".join(lines) + "\n"
 
 
