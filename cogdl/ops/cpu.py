@@ -10,6 +10,7 @@ same time take turns on an OS lock, and a process killed while loading it does n
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import platform
@@ -60,15 +61,10 @@ def _only_loader(build_dir: Path):
     dropped by the kernel when its holder dies, so the holder of ours knows that any `lock` file
     there is such a leftover, and removes it before `load` looks.
     """
-    import fcntl
-
     with open(build_dir / "loader.flock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            (build_dir / "lock").unlink(missing_ok=True)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        (build_dir / "lock").unlink(missing_ok=True)
+        yield
 
 
 def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):
