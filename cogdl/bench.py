@@ -191,10 +191,12 @@ def train_cases(device: str, data_root=None) -> list[Case]:
 
     from cogdl.data.root import data_root as resolve_root
     from cogdl.datasets.planetoid import load_planetoid
+    from cogdl.models.base import ModelSizes
     from cogdl.models.gat import GAT, GATConfig
     from cogdl.models.gcn import GCN, GCNConfig
     from cogdl.nn.functional import maybe_sparse
-    from cogdl.tasks.node_classification import row_normalize
+    from cogdl.tasks.node_classification import cross_entropy_step, row_normalize
+    from cogdl.trainer import LoopConfig, Trainer
 
     dataset = load_planetoid("pubmed", resolve_root(data_root))
     graph = dataset.graph.to(device)
@@ -237,16 +239,29 @@ def train_cases(device: str, data_root=None) -> list[Case]:
 
         return run
 
-    gcn, pyg_gcn = GCN(GCNConfig(), info).to(device), PyGGCN().to(device)
-    gat, pyg_gat = GAT(GATConfig(), info).to(device), PyGGAT().to(device)
+    trainer = Trainer(LoopConfig(lr=0.01), device)
+
+    def our_epoch(model):
+        """One epoch of the node task's own loop: its step under the trainer's optimizer."""
+        optimizer = trainer.optimizer(model)
+
+        def run():
+            model.train()
+            cross_entropy_step(model, graph, x_ours, train, optimizer)
+
+        return run
+
+    sizes = ModelSizes(info.num_features, info.num_classes)
+    gcn, pyg_gcn = GCN(GCNConfig(), sizes).to(device), PyGGCN().to(device)
+    gat, pyg_gat = GAT(GATConfig(), sizes).to(device), PyGGAT().to(device)
     group_gcn, group_gat = "GCN epoch PubMed (hidden 64)", "GAT epoch PubMed (8 heads x 8)"
     return [
         Case(group_gcn, "PyG CSR adj_t", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, adj_t)), baseline=True),
         Case(group_gcn, "PyG edge_index", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, edge_index))),
-        Case(group_gcn, "cogdl", "train epoch", epoch(gcn, lambda: gcn(graph, x_ours))),
+        Case(group_gcn, "cogdl", "train epoch", our_epoch(gcn)),
         Case(group_gat, "PyG edge_index", "train epoch", epoch(pyg_gat, lambda: pyg_gat(x_dense, edge_index)),
              baseline=True),
-        Case(group_gat, "cogdl", "train epoch", epoch(gat, lambda: gat(graph, x_ours))),
+        Case(group_gat, "cogdl", "train epoch", our_epoch(gat)),
     ]
 
 
@@ -263,18 +278,18 @@ def graphmae_cases(device: str, data_root=None, settings: dict = GRAPHMAE_SETTIN
     from cogdl.models.graphmae import GraphMAE
     from cogdl.nn.functional import maybe_sparse
     from cogdl.tasks.ssl_node_classification import SSLNodeClassification, SSLNodeClassificationConfig
-    from cogdl.trainer import fused_adam
+    from cogdl.trainer import LoopConfig, Trainer
 
-    cases = []
+    cases, task, config = [], SSLNodeClassification(), SSLNodeClassificationConfig()
+    trainer = Trainer(LoopConfig(lr=1e-3), device, fused_adam=True)  # the pretraining loop's optimizer
     for name, overrides in settings.items():
-        data = SSLNodeClassification().prepare(load_planetoid(name, resolve_root(data_root)),
-                                               SSLNodeClassificationConfig())
+        data = task.prepare(load_planetoid(name, resolve_root(data_root)), config)
         graph = data.graph.to(device)
         group = f"GraphMAE step {name} (official setting)"
         for label, loss_name, x, baseline in (("plain eq. 3", "plain_loss", graph.x, True),
                                               ("cogdl", "loss", maybe_sparse(graph.x), False)):
-            model = GraphMAE(GraphMAE.Config(**overrides), data.info).to(device).train()
-            optimizer = fused_adam(model, 1e-3, 0.0)
+            model = GraphMAE(GraphMAE.Config(**overrides), task.model_sizes(data, config)).to(device).train()
+            optimizer = trainer.optimizer(model)
 
             def step(loss=getattr(model, loss_name), graph=graph, x=x, optimizer=optimizer):
                 optimizer.zero_grad()
@@ -368,15 +383,15 @@ def format_rows(rows: list[dict]) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    header = ("| group | mode | implementation | median ms | speed-up vs baseline | GB/s | peak MB | memory vs baseline |\n"
-              "|---|---|---|---:|---:|---:|---:|---:|")
+    from cogdl.markdown import table
+
     fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
-    lines = [header]
-    for r in rows:
-        speedup = fmt(r["speedup_vs_baseline"], ".2f") + (f" (vs {r['baseline']})" if r["baseline"] else "")
-        lines.append(f"| {r['group']} | {r['mode']} | {r['name']} | {r['median_ms']:.2f} | {speedup} | "
-                     f"{fmt(r['gb_per_s'], '.1f')} | {fmt(r['memory_mb'], '.1f')} | {fmt(r['memory_vs_baseline'], '.2f')} |")
-    return "\n".join(lines)
+    cells = [[r["group"], r["mode"], r["name"], f"{r['median_ms']:.2f}",
+              fmt(r["speedup_vs_baseline"], ".2f") + (f" (vs {r['baseline']})" if r["baseline"] else ""),
+              fmt(r["gb_per_s"], ".1f"), fmt(r["memory_mb"], ".1f"), fmt(r["memory_vs_baseline"], ".2f")] for r in rows]
+    columns = ["group", "mode", "implementation", "median ms", "speed-up vs baseline", "GB/s", "peak MB",
+               "memory vs baseline"]
+    return table(columns, cells, right=columns[3:])
 
 
 def write_markdown_section(path, name: str, report: dict, command: str) -> None:

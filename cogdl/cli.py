@@ -7,6 +7,7 @@ status 2; the last line `cogdl train` prints on success is the path of its run f
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shlex
 import sys
@@ -14,7 +15,7 @@ import time
 
 from cogdl.errors import CogDLError, ConfigError
 
-KINDS = ("models", "datasets", "tasks")
+KINDS = ("models", "datasets", "tasks", "protocols")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,18 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
     train.add_argument("--export-predictions", metavar="DIR",
                        help="write the task's prediction files here, one per seed (HGB: its submission format)")
-    train.add_argument("--benchmark", choices=("igb",),
-                       help="igb: IGB's protocol over an igb-* dataset's graphs (select on mean validation, refit "
-                            "on train + validation, test mean ± std over graphs)")
-    train.add_argument("--grid", metavar="GRID.yaml", help="--benchmark igb: hyper-parameter -> list of values")
-    train.add_argument("--jobs", type=int, default=1, help="--benchmark igb: graphs run in this many processes")
+    train.add_argument("--protocol", default="seeds",
+                       help="how runs are organised (cogdl list protocols): seeds (default, one run per seed) or igb "
+                            "(select on mean validation over an igb-* dataset's graphs, refit on train + validation)")
+    train.add_argument("--grid", metavar="GRID.yaml",
+                       help="hyper-parameter -> list of values, for protocols that select a setting (igb)")
+    train.add_argument("--jobs", type=int, default=1, help="processes for independent runs (seeds or graphs)")
 
-    listing = sub.add_parser("list", help="list registered models, datasets and tasks")
+    listing = sub.add_parser("list", help="list registered models, datasets, tasks and protocols")
     listing.add_argument("kind", nargs="?", choices=KINDS)
     listing.add_argument("--json", action="store_true", help="print JSON")
 
-    info = sub.add_parser("info", help="show a model's or task's hyper-parameters, or a dataset's card")
-    info.add_argument("kind", choices=("model", "task", "dataset"))
+    info = sub.add_parser("info", help="show a model's or task's hyper-parameters, a dataset's card or a protocol")
+    info.add_argument("kind", choices=("model", "task", "dataset", "protocol"))
     info.add_argument("name")
 
     data = sub.add_parser("data", help="dataset files: verify checksums, show paths, build IGB datasets")
@@ -155,43 +157,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_train(args) -> int:
-    from cogdl.config import parse_set
+    from cogdl.config import load_grid, parse_set
     from cogdl.experiment import experiment, parse_seeds
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
-    if args.benchmark == "igb":
-        return _train_igb(args, seeds)
-    if args.grid is not None:
-        raise ConfigError("--grid goes with --benchmark igb")
-    result = experiment(args.task, args.model, args.dataset, seeds, best_config=args.best_config,
-                        config_file=args.config,
-                        device=args.device, out=args.out, data_root=args.data_root,
-                        progress=sys.stderr.isatty(), command=args.command_line,
+    layers = []
+    if args.best_config:
+        from cogdl.leaderboard import best_config
+
+        layers.append(best_config(args.task, args.model, args.dataset))
+    result = experiment(args.task, args.model, args.dataset, seeds, protocol=args.protocol, layers=layers,
+                        config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
+                        progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
+                        grid=load_grid(args.grid) if args.grid else None,
                         export_predictions=args.export_predictions, **parse_set(args.set))
-    print(f"{args.model} on {args.dataset} ({args.task}), {len(seeds)} seed(s), {result.wall_seconds:.1f} s")
-    print(format_summary(result.summary))
-    print(result.run_dir)
-    return 0
-
-
-def _train_igb(args, seeds: list[int]) -> int:
-    from cogdl.benchmarks.igb_protocol import TASK, load_grid, run_igb
-    from cogdl.config import parse_set
-
-    if args.task != TASK:
-        raise ConfigError(f"--benchmark igb runs the {TASK} task, not {args.task!r}")
-    if len(seeds) != 1:
-        raise ConfigError("--benchmark igb takes one seed (graph g trains from seed + g)")
-    grid = load_grid(args.grid) if args.grid else {}
-    result = run_igb(args.model, args.dataset, grid, seed=seeds[0], jobs=args.jobs, best_config=args.best_config,
-                     config_file=args.config, overrides=parse_set(args.set), data_root=args.data_root,
-                     device=args.device, out=args.out, command=args.command_line)
-    for row in result.grid:
-        setting = ", ".join(f"{k}={row[k]}" for k in grid)
-        mark = "  <- chosen" if row["setting"] == result.chosen else ""
-        print(f"setting {row['setting']} ({setting or 'the config'}): mean val_acc {100 * row['mean_val_acc']:.2f}, "
-              f"mean best epoch {row['mean_best_epoch']:.1f}{mark}")
-    print(f"{args.model} on {args.dataset} (IGB protocol), {len(result.records)} graphs, {result.wall_seconds:.1f} s")
+    for line in result.notes:
+        print(line)
+    print(f"{args.model} on {args.dataset} ({args.task}, {args.protocol} protocol), {len(result.records)} "
+          f"{result.unit}(s), {result.wall_seconds:.1f} s")
     print(format_summary(result.summary))
     print(result.run_dir)
     return 0
@@ -215,9 +198,9 @@ def _describe(obj) -> str:
 
 
 def cmd_list(args) -> int:
-    from cogdl.registry import DATASETS, MODELS, TASKS
+    from cogdl.registry import DATASETS, MODELS, PROTOCOLS, TASKS
 
-    registries = {"models": MODELS, "datasets": DATASETS, "tasks": TASKS}
+    registries = {"models": MODELS, "datasets": DATASETS, "tasks": TASKS, "protocols": PROTOCOLS}
     kinds = [args.kind] if args.kind else list(KINDS)
     rows = {}
     for kind in kinds:
@@ -258,8 +241,17 @@ def cmd_info(args) -> int:
         for f in card.files:
             print(f"  {f.name}  sha256 {f.sha256 or 'not pinned (no copy was available to hash)'}")
         return 0
+    if args.kind == "protocol":
+        from cogdl.registry import PROTOCOLS
+
+        protocol = PROTOCOLS.get(args.name)
+        print(f"protocol {args.name}: {_describe(protocol)}")
+        print(inspect.getdoc(inspect.getmodule(protocol)))
+        return 0
     obj = (MODELS if args.kind == "model" else TASKS).get(args.name)
     print(f"{args.kind} {args.name}: {_describe(obj)}")
+    if args.kind == "task":
+        print(f"  takes datasets: {', '.join(shape.shape for shape in obj.accepts)}")
     for name, kind, default, text, rule in describe_fields(obj.Config):
         print(f"  {name}: {kind} = {default!r}  {text}" + (f"  {rule}" if rule else ""))
     return 0

@@ -3,7 +3,10 @@
 A model or task declares its hyper-parameters once, as a dataclass named `Config` whose fields are
 typed, defaulted and documented (`field(default=..., metadata={"help": ...})`). Ranges and
 choices sit beside it as data, in a class attribute `constraints` mapping a field name to an
-`Interval` or `Choice`, and are checked once, when the config is resolved.
+`Interval` or `Choice`; rules that tie several fields together (`Divisible`) sit in a class
+attribute `rules`. Both are checked once, when the config is resolved, and both are collected over
+the class's bases, so a Config composed from others (a task's from the loop settings of
+`cogdl.trainer`) checks every part.
 
 Resolution (lowest first, DESIGN.md): model Config defaults < task Config defaults < the
 leaderboard's best config < `--config FILE.yaml` < `--set key=value`. All keys live in one flat
@@ -28,20 +31,24 @@ from cogdl.errors import ConfigError, did_you_mean
 # -- constraints ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Interval:
-    """`low <= value <= high` (either bound may be None); `open_high` makes the top bound strict."""
+    """`low <= value <= high` (either bound may be None); `open_low` / `open_high` make a bound strict."""
 
     low: float | None = None
     high: float | None = None
     open_high: bool = False
+    open_low: bool = False
 
     def check(self, value) -> str | None:
-        too_low = self.low is not None and value < self.low
+        too_low = self.low is not None and (value <= self.low if self.open_low else value < self.low)
         too_high = self.high is not None and (value >= self.high if self.open_high else value > self.high)
         if too_low or too_high:
-            low = "-inf" if self.low is None else self.low
-            high = "inf" if self.high is None else self.high
-            return f"must be in [{low}, {high}{')' if self.open_high else ']'}"
+            return f"must be in {self}"
         return None
+
+    def __str__(self) -> str:
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{'(' if self.open_low or self.low is None else '['}{low}, {high}{')' if self.open_high or self.high is None else ']'}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,37 @@ class Choice:
         if value not in self.options:
             return "must be one of " + ", ".join(repr(o) for o in self.options)
         return None
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+
+@dataclass(frozen=True)
+class Divisible:
+    """A rule over two fields: `field` must be a multiple of `by` (+ `plus`): a width split evenly
+    over attention heads, say; it applies only where every `(name, value)` of `when` holds."""
+
+    field: str
+    by: str
+    plus: int = 0
+    when: tuple[tuple[str, Any], ...] = ()
+
+    def applies(self, values: dict[str, Any]) -> bool:
+        return all(values.get(name) == value for name, value in self.when)
+
+    def divisor(self, values: dict[str, Any]) -> int:
+        return values[self.by] + self.plus
+
+    def check(self, values: dict[str, Any]) -> str | None:
+        if not self.applies(values) or values[self.field] % self.divisor(values) == 0:
+            return None
+        by = f"{self.by} + {self.plus} = {self.divisor(values)}" if self.plus else f"{self.by}={values[self.by]!r}"
+        return (f"{self.field}={values[self.field]!r} must be divisible by {by}"
+                + "".join(f" when {name}={value!r}" for name, value in self.when))
+
+    def __str__(self) -> str:
+        condition = "".join(f" when {name}={value!r}" for name, value in self.when)
+        return f"divisible by {self.by}{f' + {self.plus}' if self.plus else ''}{condition}"
 
 
 # -- strict YAML ---------------------------------------------------------------------------------
@@ -108,6 +146,20 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def load_grid(path) -> dict[str, list]:
+    """A grid file: a YAML mapping of hyper-parameter -> list of values (a scalar is one value)."""
+    data = load_yaml(Path(path))
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"{path}: expected a mapping of hyper-parameter -> list of values")
+    grid = {}
+    for key, values in data.items():
+        values = values if isinstance(values, list) else [values]
+        if not values:
+            raise ConfigError(f"{path}: {key}: expected at least one value")
+        grid[str(key)] = values
+    return grid
+
+
 def parse_set(items: list[str]) -> dict[str, Any]:
     """`["lr=0.01", "dropout=0.5"]` -> `{"lr": 0.01, "dropout": 0.5}` (values parsed as YAML scalars)."""
     out = {}
@@ -136,11 +188,28 @@ def field_help(f: dataclasses.Field) -> str:
     return f.metadata.get("help", "")
 
 
+def all_constraints(config_cls) -> dict[str, Any]:
+    """`constraints` of the class and of its bases (a subclass's entry wins)."""
+    merged: dict[str, Any] = {}
+    for klass in reversed(config_cls.__mro__):
+        merged.update(vars(klass).get("constraints", {}))
+    return merged
+
+
+def all_rules(config_cls) -> list:
+    """`rules` (cross-field constraints such as `Divisible`) of the class and of its bases."""
+    return [rule for klass in reversed(config_cls.__mro__) for rule in vars(klass).get("rules", ())]
+
+
 def describe_fields(config_cls) -> list[tuple[str, str, Any, str, str]]:
     """`(name, type name, default, help, constraint)` of each hyper-parameter (`cogdl info`, the docs)."""
-    constraints = getattr(config_cls, "constraints", {})
+    constraints = all_constraints(config_cls)
+    rules = {}
+    for rule in all_rules(config_cls):
+        rules.setdefault(rule.field, []).append(str(rule))
     return [(f.name, getattr(field_type(config_cls, f.name), "__name__", ""), f.default, field_help(f),
-             str(constraints[f.name]) if f.name in constraints else "") for f in dataclasses.fields(config_cls)]
+             "; ".join(([str(constraints[f.name])] if f.name in constraints else []) + rules.get(f.name, [])))
+            for f in dataclasses.fields(config_cls)]
 
 
 def coerce(value, annotation, where: str):
@@ -186,13 +255,18 @@ def coerce(value, annotation, where: str):
 
 
 def check_constraints(config_cls, values: dict[str, Any], where: dict[str, str]) -> None:
-    for name, constraint in getattr(config_cls, "constraints", {}).items():
+    """Raise ConfigError for the first value outside its constraint or rule, naming where it was set."""
+    for name, constraint in all_constraints(config_cls).items():
         value = values.get(name)
         if value is None:
             continue
         problem = constraint.check(value)
         if problem:
             raise ConfigError(f"{where.get(name, 'default')}: {name}={value!r} {problem}")
+    for rule in all_rules(config_cls):
+        problem = rule.check(values)
+        if problem:
+            raise ConfigError(f"{where.get(rule.field, 'default')}: {problem}")
 
 
 # -- resolution ----------------------------------------------------------------------------------

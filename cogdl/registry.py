@@ -1,9 +1,10 @@
-"""Registries of models, datasets and tasks, filled from three places.
+"""Registries of models, datasets, tasks and protocols, filled from three places.
 
-1. Built-ins: the modules of `cogdl.models`, `cogdl.datasets` and `cogdl.tasks` register themselves
-   with the decorators below when their package is imported.
+1. Built-ins: the modules of `cogdl.models`, `cogdl.datasets`, `cogdl.tasks` and `cogdl.protocols`
+   register themselves with the decorators below when their package is imported (on the first
+   lookup, so importing this module costs nothing).
 2. Plugins: installed distributions that declare an entry point in the group `cogdl.models`,
-   `cogdl.datasets` or `cogdl.tasks`; the entry point's name is the registered name.
+   `cogdl.datasets`, `cogdl.tasks` or `cogdl.protocols`; the entry point's name is the registered name.
 3. Code in a notebook or script: `@cogdl.register_model("name")`.
 
 Each entry remembers where it comes from ("built-in", the plugin's distribution name, or the
@@ -32,7 +33,7 @@ class Entry:
 
 
 class Registry:
-    """Names of one kind (`models`, `datasets`, `tasks`) mapped to the objects that implement them."""
+    """Names of one kind (`models`, `datasets`, `tasks`, `protocols`) mapped to the objects that implement them."""
 
     def __init__(self, kind: str, builtin_package: str):
         self.kind = kind
@@ -134,10 +135,12 @@ def _qualname(obj) -> str:
 MODELS = Registry("models", "cogdl.models")
 DATASETS = Registry("datasets", "cogdl.datasets")
 TASKS = Registry("tasks", "cogdl.tasks")
+PROTOCOLS = Registry("protocols", "cogdl.protocols")
 
 register_model = MODELS.register
 register_dataset = DATASETS.register
 register_task = TASKS.register
+register_protocol = PROTOCOLS.register
 register_dataset_prefix = DATASETS.register_prefix
 
 

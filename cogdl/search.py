@@ -13,8 +13,8 @@ Search space (YAML data, one key per hyper-parameter of the model or task Config
 
 Objective: the mean over seeds 0..K-1 of the task's validation metric (`Task.search_metric`, e.g.
 `val_acc`); the runs get `SeedContext(evaluate_test=False)`, so the test split is never read. Each
-epoch's validation score is reported to Optuna's median pruner (steps numbered on across the K
-seeds). The sampler is TPE with `--sampler-seed`. Every trial starts from the base config (the
+epoch's validation score is reported to Optuna's median pruner (an epoch hook; steps numbered on
+across the K seeds). The sampler is TPE with `--sampler-seed`. Every trial starts from the base config (the
 defaults, under the leaderboard entry with `--best-config`, under `--set`); trial 0 is the base
 config itself, so the best trial is never worse than it on validation.
 
@@ -39,12 +39,13 @@ from typing import Any
 import optuna
 
 from cogdl.config import config_fields, load_yaml, resolve
-from cogdl.data.root import write_files_atomically
+from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError
 from cogdl.experiment import experiment
 from cogdl.leaderboard.files import DEFAULT_ABS_TOL, boards_for_task, dump_leaderboard, entry_in
 from cogdl.leaderboard.record import measured_block
 from cogdl.registry import MODELS, TASKS
+from cogdl.trainer import Epoch
 
 SPEC_KEYS = {"float": {"type", "low", "high", "log", "step"}, "int": {"type", "low", "high", "log", "step"},
              "categorical": {"type", "choices"}}
@@ -120,13 +121,13 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         study.enqueue_trial({name: defaults[name] for name in space}, skip_if_exists=True)
 
     def objective(trial: optuna.Trial) -> float:
-        def report(step: int, score: float) -> None:
-            trial.report(score, step)
+        def report(epoch: Epoch) -> None:
+            trial.report(epoch.val_score, epoch.step)
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
         result = experiment(task, model, dataset, range(seeds_per_trial), out=None, data_root=data_root,
-                            evaluate_test=False, on_epoch=report, **{**base, **suggest(trial, space)})
+                            evaluate_test=False, hooks=[report], **{**base, **suggest(trial, space)})
         if any(key.startswith("test_") for record in result.records for key in record):
             raise AssertionError(f"task {task!r} returned test metrics in a search")
         return statistics.fmean(record[metric] for record in result.records)

@@ -19,27 +19,26 @@ import torch
 
 from cogdl.benchmarks.validutil import ValidUtilConfig, search_pseudo_labels, with_pseudo_labels
 from cogdl.config import resolve
-from cogdl.data.dataset import Dataset
+from cogdl.data.dataset import NodeSplitDataset
 from cogdl.data.graph import Graph
 from cogdl.data.root import data_root
-from cogdl.experiment import parse_seeds, seed_everything
+from cogdl.experiment import parse_seeds
 from cogdl.models.gcn import GCN
+from cogdl.protocols.base import run_once, seed_everything
 from cogdl.registry import DATASETS
+from cogdl.tasks.base import SeedContext
 from cogdl.tasks.node_classification import NodeClassification
 
 #: step 3's GCN on Cora, IGB's `validutil/final_scripts.sh` (selection on the validation loss, patience 10)
 FINAL = {"hidden_size": 32, "lr": 0.005, "dropout": 0.1, "weight_decay": 1e-4, "select_on": "loss", "patience": 10}
 
 
-def test_accuracies(dataset: Dataset, seeds: list[int]) -> list[float]:
+def test_accuracies(prepared: NodeSplitDataset, seeds: list[int]) -> list[float]:
+    """Test accuracy (%) of step 3's GCN on the prepared dataset, one run per seed."""
     task = NodeClassification()
     resolved = resolve(GCN.Config, task.Config, [("validutil", FINAL)])
-    accuracies = []
-    for seed in seeds:
-        seed_everything(seed)
-        metrics = task.run(GCN(resolved.model, dataset.info), dataset, resolved.task, torch.device("cpu"))
-        accuracies.append(100 * metrics["test_acc"])
-    return accuracies
+    return [100 * run_once(task, "node_classification", GCN, "gcn", resolved, prepared, SeedContext(seed))["test_acc"]
+            for seed in seeds]
 
 
 def main() -> None:
@@ -74,7 +73,7 @@ def main() -> None:
             args.labels.write_text(" ".join(str(int(v)) for v in pseudo) + "\n")
     seeds = parse_seeds(args.seeds)
     honest = test_accuracies(cora, seeds)
-    tuned = test_accuracies(Dataset(with_pseudo_labels(graph, pseudo), cora.info), seeds)
+    tuned = test_accuracies(NodeSplitDataset(info=cora.info, graph=with_pseudo_labels(graph, pseudo)), seeds)
     for name, values in (("GCN, public split", honest), ("GCN + ValidUtil pseudo-labels", tuned)):
         print(f"{name}: test accuracy {statistics.fmean(values):.2f} ± {statistics.stdev(values):.2f} "
               f"(seeds {args.seeds}, n={len(values)})")

@@ -28,7 +28,8 @@ def test_config_unknown_key_suggests_the_known_one():
     ("hidden_size", 2.5, r"hidden_size: expected int, found 2.5"),
     ("lr", True, r"lr: expected float, found True"),
     ("dropout", 1.0, r"dropout=1.0 must be in \[0.0, 1.0\)"),
-    ("epochs", 0, r"epochs=0 must be in \[1, inf\]"),
+    ("epochs", 0, r"epochs=0 must be in \[1, inf\)"),
+    ("lr", 0, r"lr=0.0 must be in \(0.0, inf\)"),
 ])
 def test_config_bad_value_is_rejected(key, value, message):
     with pytest.raises(ConfigError, match=message):

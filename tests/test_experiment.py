@@ -88,3 +88,30 @@ def test_cli_env_and_info(cli):
 def test_cli_bad_arguments_are_one_line_exit_2(cli):
     status, _, err = cli("train", "--task", "node_classification")
     assert status == 2 and err.count("\n") == 1 and "required" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    # trained both runs, then died with a FileExistsError traceback
+    (["--task", "node_classification", "--model", "gcn", "--dataset", "cora", "--seed", "0", "0"],
+     "seed 0 is given twice; give each seed once"),
+    # died with a ValueError traceback from the model's constructor
+    (["--task", "ssl_node_classification", "--model", "graphmae", "--dataset", "cora", "--set", "hidden_size=510"],
+     "--set: hidden_size=510 must be divisible by num_heads=4 when encoder='gat'"),
+    # was accepted: a learning rate of 0 trains nothing
+    (["--task", "node_classification", "--model", "gcn", "--dataset", "cora", "--set", "lr=0"],
+     "--set: lr=0.0 must be in (0.0, inf)"),
+])
+def test_cli_bad_values_exit_2_with_one_line_before_anything_trains(cli, tmp_path, data_root, args, message):
+    status, out, err = cli("train", *args, "--out", str(tmp_path / "runs"), "--data-root", str(data_root))
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+    assert out == "" and not (tmp_path / "runs").exists()
+
+
+def test_cli_help_does_not_import_torch():
+    """`cogdl --help` stays fast: torch, PyG and the registries are imported only where needed."""
+    import subprocess
+
+    code = "import sys; sys.argv = ['cogdl', '--help']\ntry:\n import cogdl.cli; cogdl.cli.main(['--help'])\n" \
+           "except SystemExit: pass\nprint(sorted(m for m in ('torch', 'torch_geometric', 'numpy') if m in sys.modules))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert shown.stdout.strip().splitlines()[-1] == "[]", shown.stdout + shown.stderr

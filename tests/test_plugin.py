@@ -37,3 +37,11 @@ def test_plugin_model_trains_from_the_cli(installed_plugin, tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["model"] == "example_sgc"
     assert summary["metrics"]["test_acc"]["mean"] > 0.7
+
+
+def test_plugin_runs_the_model_contract_in_its_own_test(installed_plugin):
+    """examples/plugin/tests runs cogdl.testing.check_model on its model, as plugins should."""
+    checked = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(PLUGIN / "tests")],
+                             capture_output=True, text=True, timeout=600, cwd=PLUGIN)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "2 passed" in checked.stdout

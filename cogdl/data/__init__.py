@@ -1,6 +1,21 @@
-"""Graph containers, the data root and dataset cards."""
+"""Graph containers, dataset shapes, the data root and dataset cards.
 
-from cogdl.data.dataset import Dataset, DatasetInfo
-from cogdl.data.graph import Graph
+The names below are imported on first use, so that modules of this package that need no torch
+(`cogdl.data.atomic`, `cogdl.data.cards`) stay cheap to import.
+"""
 
-__all__ = ["Dataset", "DatasetInfo", "Graph"]
+import importlib
+
+_EXPORTS = {
+    "Graph": "cogdl.data.graph",
+    **{name: "cogdl.data.dataset" for name in ("Dataset", "DatasetInfo", "NodeSplitDataset", "HeteroNodeDataset",
+                                               "HeteroLinkDataset", "GraphCollectionDataset", "IIDGraphsDataset")},
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'cogdl.data' has no attribute {name!r}")

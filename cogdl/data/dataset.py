@@ -1,25 +1,46 @@
-"""What a dataset loader returns: the graph plus the facts a model and a task need about it."""
+"""What a dataset loader returns: one of a few dataset shapes, each with its `DatasetInfo`.
+
+A task declares the shapes it accepts (`Task.accepts`) and a protocol the shapes it runs over
+(`Protocol.accepts`), so a mismatch is found before anything trains and the error, "task T does not
+take dataset D (a collection of labelled graphs); tasks that do: ...", is generated from those
+declarations. Shapes are frozen: a task's `prepare` returns new objects and never changes the
+loaded dataset (the same one may be prepared again with another config, or for another graph).
+
+| shape                    | holds                                            | loaded from            |
+|--------------------------|--------------------------------------------------|------------------------|
+| `NodeSplitDataset`       | one `Graph` with `train` / `val` / `test` masks  | Planetoid              |
+| `HeteroNodeDataset`      | a `HeteroGraph` with labelled nodes of one type  | HGB node classification |
+| `HeteroLinkDataset`      | a `HeteroGraph` with held-out test links         | HGB link prediction    |
+| `GraphCollectionDataset` | many small labelled graphs                       | TU                     |
+| `IIDGraphsDataset`       | many i.i.d. graphs, each a node-split graph      | IGB                    |
+
+A new shape (an edge-split graph, knowledge-graph triples) is one more frozen dataclass here,
+deriving from `Dataset` with its own `shape` description.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
 
 from cogdl.data.graph import Graph
+from cogdl.data.graph_collection import GraphCollection
+from cogdl.data.hetero_graph import HeteroGraph
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """Sizes a model is built from and the task's default metric.
+    """Facts about a dataset that models and tasks read.
 
     Args:
         name: the registered dataset id.
-        num_features: node feature width `F`.
-        num_classes: number of classes `C`.
+        num_features: node feature width `F` (0 where node types carry features of different
+            widths, as in HGB: the task chooses the inputs).
+        num_classes: number of classes `C` of the labels.
         multi_label: whether a node may carry several labels (targets are `[N, C]`).
         metric: the default metric name without its split (`"acc"`, `"macro_f1"`, ...).
-        num_edge_types: edge types of a typed graph (`HeteroGraph.to_homogeneous()`), else 0.
-
-    For link prediction, `num_classes` is the width of the node embeddings the model outputs.
     """
 
     name: str
@@ -27,10 +48,81 @@ class DatasetInfo:
     num_classes: int
     multi_label: bool = False
     metric: str = "acc"
-    num_edge_types: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
-    graph: Graph
+    """Base of the dataset shapes; `shape` says in words what a dataset of the class holds."""
+
+    shape: ClassVar[str] = "a dataset"
     info: DatasetInfo
+
+    def describe(self) -> str:
+        """`'cora' (a single graph with a node split)`, for messages."""
+        return f"{self.info.name!r} ({self.shape})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeSplitDataset(Dataset):
+    """One graph whose nodes are split by the boolean masks `graph.masks["train" | "val" | "test"]`."""
+
+    shape: ClassVar[str] = "a single graph with a node split"
+    graph: Graph
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeteroNodeDataset(Dataset):
+    """A heterogeneous graph with labelled nodes of one type (HGB node classification).
+
+    Attributes:
+        graph: the typed graph.
+        source: where it was read from (for messages and exports).
+        target_type: the labelled node type.
+        y: labels over global ids: `[N]` int64 (-1 unlabelled) or `[N, C]` float 0/1 (multi-label).
+        train_ids, test_ids: global ids of the training (`label.dat`) and test nodes.
+    """
+
+    shape: ClassVar[str] = "a heterogeneous graph with labelled nodes"
+    graph: HeteroGraph
+    source: str
+    target_type: int
+    y: torch.Tensor
+    train_ids: torch.Tensor
+    test_ids: torch.Tensor
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeteroLinkDataset(Dataset):
+    """A heterogeneous graph with held-out test links (HGB link prediction).
+
+    Attributes:
+        graph: the training graph; source: where it was read from.
+        test_links: link type -> `(heads, tails)` of the test links.
+    """
+
+    shape: ClassVar[str] = "a heterogeneous graph with test links"
+    graph: HeteroGraph
+    source: str
+    test_links: dict[int, tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphCollectionDataset(Dataset):
+    """Many small graphs with one label each (`graphs.y`), for graph-level tasks."""
+
+    shape: ClassVar[str] = "a collection of labelled graphs"
+    graphs: GraphCollection
+
+
+@dataclass(frozen=True, kw_only=True)
+class IIDGraphsDataset(Dataset):
+    """Many i.i.d. graphs sampled from one source (IGB), each with a node split; `manifest` records
+    how they were drawn. Its graphs run under a protocol that repeats a node task over them."""
+
+    shape: ClassVar[str] = "many i.i.d. graphs, each with a node split"
+    graphs: list[Graph]
+    manifest: dict
+
+    def graph_dataset(self, g: int) -> NodeSplitDataset:
+        """Graph `g` as a node-split dataset (sharing the graph's cached structure)."""
+        return NodeSplitDataset(info=self.info, graph=self.graphs[g])

@@ -126,6 +126,20 @@ class Graph:
         rowptr, col, weight = csr_from_coo(dst, src, n, weight, coalesce=False)
         return Graph(rowptr, col, weight)
 
+    def with_node_fields(self, **fields) -> "Graph":
+        """A copy with some of `x`, `y`, `masks` replaced. It shares this graph's structure and its
+        cache of derived forms (self loops, normalisation), which depend on the structure alone."""
+        unknown = set(fields) - {"x", "y", "masks"}
+        if unknown:
+            raise TypeError(f"with_node_fields: not a node field: {sorted(unknown)}")
+        copy = Graph(self.rowptr, self.col, self.edge_weight, fields.get("x", self.x), fields.get("y", self.y),
+                     fields.get("masks", self.masks), self.num_cols)
+        copy._cache = self._cache
+        for name in TYPED_FIELDS:
+            if hasattr(self, name):
+                setattr(copy, name, getattr(self, name))
+        return copy
+
     def to(self, device) -> "Graph":
         """A copy on `device` (derived forms are recomputed there on first use)."""
         move = lambda t: t.to(device) if t is not None else None  # noqa: E731

@@ -13,11 +13,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.request
 import zlib
 from pathlib import Path
 
+from cogdl.data.atomic import staged_file
 from cogdl.data.cards import Card, DataFile
 from cogdl.errors import DataError
 
@@ -78,6 +78,10 @@ def check_sha256(path: Path, data: bytes, expected: str) -> None:
                         "the file is corrupted or not the one the card names: delete it and download again")
 
 
+class _ChecksumMismatch(Exception):
+    pass
+
+
 def download(entry: DataFile, target: Path, source_hint: str = "") -> None:
     """Fetch `entry` to `target` through a checked temporary file, trying each URL in turn."""
     if offline() or not entry.urls:
@@ -86,37 +90,19 @@ def download(entry: DataFile, target: Path, source_hint: str = "") -> None:
         pinned = f" (sha256 {entry.sha256})" if entry.sha256 else ""
         raise DataError(f"missing data file {target} ({reason}); download it from {source}{pinned} "
                         "or point --data-root / COGDL_DATA at a folder that has it")
-    target.parent.mkdir(parents=True, exist_ok=True)
     problems = []
     for url in entry.urls:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            with staged_file(target) as out, urllib.request.urlopen(url, timeout=60) as response:
                 digest = hashlib.sha256()
                 while chunk := response.read(1 << 20):
                     digest.update(chunk)
                     out.write(chunk)
-            if entry.sha256 is not None and digest.hexdigest() != entry.sha256:
-                problems.append(f"{url}: sha256 {digest.hexdigest()} != expected {entry.sha256}")
-                continue
-            os.replace(tmp, target)
+                if entry.sha256 is not None and digest.hexdigest() != entry.sha256:
+                    raise _ChecksumMismatch(f"{url}: sha256 {digest.hexdigest()} != expected {entry.sha256}")
             return
+        except _ChecksumMismatch as exc:
+            problems.append(str(exc))
         except OSError as exc:
             problems.append(f"{url}: {getattr(exc, 'reason', None) or exc}")
-        finally:
-            tmp.unlink(missing_ok=True)
     raise DataError(f"cannot download {target}: " + "; ".join(problems))
-
-
-def write_files_atomically(folder: Path, files: dict[str, str | bytes]) -> None:
-    """Write each `name -> text or bytes` into `folder` through a temporary file renamed into place."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb" if isinstance(content, bytes) else "w") as handle:
-                handle.write(content)
-            os.replace(tmp, folder / name)
-        finally:
-            Path(tmp).unlink(missing_ok=True)

@@ -27,14 +27,13 @@ folder in this format loads as `--dataset hgb:PATH`, or in Python with `load_hgb
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from cogdl.data.cards import load_card
-from cogdl.data.dataset import DatasetInfo
+from cogdl.data.dataset import DatasetInfo, HeteroLinkDataset, HeteroNodeDataset
 from cogdl.data.hetero_graph import HeteroGraph, Relation
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
 from cogdl.errors import DataError
@@ -45,34 +44,7 @@ LINK_PREDICTION_IDS = ("hgb-lastfm", "hgb-amazon", "hgb-pubmed")
 FILES = ("node.dat", "link.dat", "label.dat", "label.dat.test", "link.dat.test", "info.dat")
 
 
-@dataclass
-class HGBDataset:
-    """A loaded HGB folder.
-
-    Attributes:
-        graph: the training graph (`link.dat`).
-        info: sizes; `num_features` is 0 (the task decides the input features), `metric` the
-            benchmark's primary one (`macro_f1` or `roc_auc`).
-        kind: `"node"` (node classification) or `"link"` (link prediction).
-        target_type: the labelled node type (node classification), else None.
-        y: labels over global ids: `[N]` int64 (-1 unlabelled) or `[N, C]` float 0/1 (multi-label).
-        train_ids, test_ids: global ids of the `label.dat` and `label.dat.test` nodes.
-        test_links: link type -> `(heads, tails)` of `link.dat.test` (link prediction).
-        source: where it was read from (for messages and exports).
-    """
-
-    graph: HeteroGraph
-    info: DatasetInfo
-    kind: str
-    source: str
-    target_type: int | None = None
-    y: torch.Tensor | None = None
-    train_ids: torch.Tensor | None = None
-    test_ids: torch.Tensor | None = None
-    test_links: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
-
-
-def load_hgb_folder(path: str | Path, name: str | None = None) -> HGBDataset:
+def load_hgb_folder(path: str | Path, name: str | None = None) -> HeteroNodeDataset | HeteroLinkDataset:
     """Load any folder in HGB's format (see the module docstring); `name` defaults to `hgb:<path>`."""
     folder = Path(path).expanduser()
     if not folder.is_dir():
@@ -87,7 +59,7 @@ def load_hgb_folder(path: str | Path, name: str | None = None) -> HGBDataset:
     return parse_hgb(read, str(folder), name or f"hgb:{path}")
 
 
-def load_hgb_card(dataset_id: str, root: Path) -> HGBDataset:
+def load_hgb_card(dataset_id: str, root: Path) -> HeteroNodeDataset | HeteroLinkDataset:
     """Load a registered HGB dataset from `<root>/<id>/`, checking each file against its card."""
     card = load_card(dataset_id)
     listed = {f.name for f in card.files}
@@ -103,8 +75,9 @@ def load_hgb_card(dataset_id: str, root: Path) -> HGBDataset:
     return dataset
 
 
-def parse_hgb(read, where: str, name: str) -> HGBDataset:
-    """Build an `HGBDataset` from `read(file_name) -> bytes | None` (None: the file is absent)."""
+def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkDataset:
+    """A node classification or link prediction dataset (as the files present say) from
+    `read(file_name) -> bytes | None` (None: the file is absent)."""
     texts = {f: read(f) for f in FILES}
     for required in ("node.dat", "link.dat"):
         if texts[required] is None:
@@ -125,7 +98,8 @@ def parse_hgb(read, where: str, name: str) -> HGBDataset:
         test = _parse_links(texts["link.dat.test"], f"{where}/link.dat.test", node_type_of, link_meta,
                             known={r.id for r in relations})
         test_links = {r.id: (r.src, r.dst) for r in test}
-        return HGBDataset(graph, DatasetInfo(name, 0, 0, metric="roc_auc"), "link", where, test_links=test_links)
+        return HeteroLinkDataset(info=DatasetInfo(name, 0, 0, metric="roc_auc"), graph=graph, source=where,
+                                 test_links=test_links)
     if texts["label.dat"] is None or texts["label.dat.test"] is None:
         missing = "label.dat" if texts["label.dat"] is None else "label.dat.test"
         raise DataError(f"{where}: no {missing} (node classification needs label.dat and label.dat.test; "
@@ -152,8 +126,8 @@ def parse_hgb(read, where: str, name: str) -> HGBDataset:
     if overlap:
         raise DataError(f"{where}: node {min(overlap)} is in both label.dat and label.dat.test")
     info_out = DatasetInfo(name, 0, num_classes, multi_label=multi_label, metric="macro_f1")
-    return HGBDataset(graph, info_out, "node", where, target_type=target_types.pop(), y=y,
-                      train_ids=train_ids, test_ids=test_ids)
+    return HeteroNodeDataset(info=info_out, graph=graph, source=where, target_type=target_types.pop(), y=y,
+                             train_ids=train_ids, test_ids=test_ids)
 
 
 def _lines(data: bytes, path: str):
@@ -258,6 +232,7 @@ def _parse_links(data: bytes, path: str, node_type_of: np.ndarray, link_meta: di
     tails: dict[int, list[int]] = {}
     weights: dict[int, list[float]] = {}
     num_nodes = node_type_of.size
+    declared = set(link_meta)  # types info.dat declares (or an earlier file inferred); none declared: infer all
     for line_no, fields in _lines(data, path):
         if len(fields) != 4:
             raise DataError(f"{path}:{line_no}: expected 4 tab-separated columns (head, tail, link type, weight), "
@@ -272,9 +247,9 @@ def _parse_links(data: bytes, path: str, node_type_of: np.ndarray, link_meta: di
         for node in (head, tail):
             if not 0 <= node < num_nodes:
                 raise DataError(f"{path}:{line_no}: node id {node} out of range [0, {num_nodes}) of node.dat")
-        if (link_meta and link_type not in link_meta) or (known is not None and link_type not in known):
-            declared = sorted(known if known is not None else link_meta)
-            raise DataError(f"{path}:{line_no}: unknown link type {link_type}; declared: {declared}")
+        if (declared and link_type not in declared) or (known is not None and link_type not in known):
+            expected = sorted(known if known is not None else declared)
+            raise DataError(f"{path}:{line_no}: unknown link type {link_type}; declared: {expected}")
         ends = (int(node_type_of[head]), int(node_type_of[tail]))
         if link_type not in link_meta:
             link_meta[link_type] = (*ends, str(link_type))

@@ -2,7 +2,7 @@
 
 "Rethinking the Setting of Semi-supervised Learning on Graphs", Li, Ding et al., IJCAI 2022.
 `cogdl data build igb-<source> [--graphs 100] [--walk-length L] [--seed S] [--sampler rw|mhrw]`
-draws the graphs with `cogdl.benchmarks.igb.IGBSampler` from the reduced source
+draws the graphs with `cogdl.datasets.igb_sampler.IGBSampler` from the reduced source
 (`cogdl.datasets.igb_sources`) and writes `<root>/igb-<source>/igb-<source>.npz` and, last,
 `manifest.json` (the parameters, the source files' sha256 and the npz's sha256). The npz holds
 only ids (features and labels are read from the source's checked files when a dataset loads), and
@@ -39,11 +39,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from cogdl.benchmarks.igb import BURN_IN, SPLIT_CODES, IGBSampler
+from cogdl.datasets.igb_sampler import BURN_IN, SPLIT_CODES, IGBSampler
 from cogdl.data.cards import load_card
-from cogdl.data.dataset import DatasetInfo
+from cogdl.data.dataset import DatasetInfo, IIDGraphsDataset
 from cogdl.data.graph import Graph
-from cogdl.data.root import write_files_atomically
+from cogdl.data.atomic import write_files_atomically
 from cogdl.datasets import igb_sources as sources
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset
@@ -71,16 +71,6 @@ IGB_DATASETS = {
     "igb-flickr": IGBSource("flickr", sources.load_flickr, 5000),
     "igb-aminer": IGBSource("aminer", sources.load_aminer, 5000),
 }
-
-
-class IGBDataset:
-    """`graphs`: the sampled `Graph`s (features `x`, labels `y`, masks `train`/`val`/`test`),
-    `info` (shared by all of them) and the `manifest` they were built with."""
-
-    kind = "igb"
-
-    def __init__(self, graphs: list[Graph], info: DatasetInfo, manifest: dict):
-        self.graphs, self.info, self.manifest = graphs, info, manifest
 
 
 def _source_files(card_id: str) -> dict[str, str | None]:
@@ -137,7 +127,8 @@ def build_igb(dataset_id: str, root: Path, graphs: int = DEFAULT_GRAPHS, walk_le
     return manifest
 
 
-def load_igb(dataset_id: str, root: Path) -> IGBDataset:
+def load_igb(dataset_id: str, root: Path) -> IIDGraphsDataset:
+    """The sampled graphs (features `x`, labels `y`, masks `train`/`val`/`test`) and their manifest."""
     spec = _spec(dataset_id)
     folder = root / dataset_id
     manifest_path = folder / "manifest.json"
@@ -170,7 +161,7 @@ def load_igb(dataset_id: str, root: Path) -> IGBDataset:
         graphs.append(Graph.from_coo(torch.cat([edges[1], edges[0]]), torch.cat([edges[0], edges[1]]), ids.size,
                                      x=x, y=torch.from_numpy(source.y[local]), masks=masks))
     info = DatasetInfo(name=dataset_id, num_features=int(source.x.shape[1]), num_classes=source.num_classes)
-    return IGBDataset(graphs, info, manifest)
+    return IIDGraphsDataset(info=info, graphs=graphs, manifest=manifest)
 
 
 def _spec(dataset_id: str) -> IGBSource:

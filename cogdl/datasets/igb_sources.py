@@ -1,4 +1,4 @@
-"""The large graphs IGB datasets are sampled from (`cogdl.benchmarks.igb`), each as a `SourceGraph`.
+"""The large graphs IGB datasets are sampled from (`cogdl.datasets.igb_sampler`), each as a `SourceGraph`.
 
 Every source is reduced as IGB's code reduces its own: unlabelled nodes and self loops dropped,
 edges made undirected, only the largest connected component kept. The reduction keeps the

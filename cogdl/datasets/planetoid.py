@@ -29,7 +29,7 @@ import scipy.sparse as sp
 import torch
 
 from cogdl.data.cards import load_card
-from cogdl.data.dataset import Dataset, DatasetInfo
+from cogdl.data.dataset import DatasetInfo, NodeSplitDataset
 from cogdl.data.graph import Graph
 from cogdl.data.root import read_dataset_file
 from cogdl.data.safe_pickle import safe_loads
@@ -80,7 +80,7 @@ def read_planetoid_arrays(card_id: str, prefix: str, root: Path) -> PlanetoidArr
                            objs["y"].shape[1])
 
 
-def load_planetoid(name: str, root: Path) -> Dataset:
+def load_planetoid(name: str, root: Path) -> NodeSplitDataset:
     card = load_card(name)
     arrays = read_planetoid_arrays(name, name, root)
     num_train, num_labelled, test_index = arrays.num_train, arrays.num_labelled, arrays.test_index
@@ -103,7 +103,7 @@ def load_planetoid(name: str, root: Path) -> Dataset:
     num_classes = arrays.num_classes
     card.check_stats({"num_nodes": graph.num_nodes, "num_edges": graph.num_edges,
                       "num_features": graph.x.shape[1], "num_classes": num_classes})
-    return Dataset(graph, DatasetInfo(name=name, num_features=features.shape[1], num_classes=num_classes))
+    return NodeSplitDataset(info=DatasetInfo(name=name, num_features=features.shape[1], num_classes=num_classes), graph=graph)
 
 
 def _parse_index(data: bytes, path: Path) -> np.ndarray:

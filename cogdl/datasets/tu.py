@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from cogdl.data.cards import load_card
-from cogdl.data.dataset import DatasetInfo
+from cogdl.data.dataset import DatasetInfo, GraphCollectionDataset
 from cogdl.data.graph import concat_ranges
 from cogdl.data.graph_collection import GraphCollection
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
@@ -49,15 +49,6 @@ TU_NAMES = {"mutag": "MUTAG", "proteins": "PROTEINS", "nci1": "NCI1",
             "imdb-binary": "IMDB-BINARY", "imdb-multi": "IMDB-MULTI", "collab": "COLLAB"}
 #: degrees above this share one feature column (GraphMAE's MAX_DEGREES)
 MAX_DEGREE = 400
-
-
-class TUDataset:
-    """A `GraphCollection` plus its `DatasetInfo` (`num_features`, `num_classes`)."""
-
-    kind = "graphs"
-
-    def __init__(self, graphs: GraphCollection, info: DatasetInfo):
-        self.graphs, self.info = graphs, info
 
 
 def parse_integers(data: bytes, path: Path, per_line: int) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +201,7 @@ def _degree_features(src: np.ndarray, num_nodes: int) -> np.ndarray:
     return _one_hot(degree, int(degree.max()) + 1)
 
 
-def load_tu(dataset_id: str, root: Path) -> TUDataset:
+def load_tu(dataset_id: str, root: Path) -> GraphCollectionDataset:
     """A registered TU dataset from the data root, each file checked against its card."""
     card = load_card(dataset_id)
     folder, listed = root / dataset_id, {f.name for f in card.files}
@@ -225,10 +216,10 @@ def load_tu(dataset_id: str, root: Path) -> TUDataset:
                                             lambda name: read_dataset_file(card, name, root), listed.__contains__)
     card.check_stats({"num_graphs": len(graphs), "num_nodes": int(graphs.node_ptr[-1]),
                       "num_edges": int(graphs.src.numel()), "num_features": graphs.x.shape[1], "num_classes": num_classes})
-    return TUDataset(graphs, DatasetInfo(dataset_id, graphs.x.shape[1], num_classes))
+    return GraphCollectionDataset(info=DatasetInfo(dataset_id, graphs.x.shape[1], num_classes), graphs=graphs)
 
 
-def load_tu_folder(path: str | Path) -> TUDataset:
+def load_tu_folder(path: str | Path) -> GraphCollectionDataset:
     """Any folder in the TU text format (`<NAME>_A.txt`, `<NAME>_graph_indicator.txt`,
     `<NAME>_graph_labels.txt`, optional `<NAME>_node_labels.txt`; `.gz` accepted)."""
     folder = Path(path)
@@ -246,7 +237,7 @@ def load_tu_folder(path: str | Path) -> TUDataset:
         return read_plain_or_gz(folder / name if (folder / name).is_file() else folder / f"{name}.gz")
 
     graphs, num_classes = _read_tu_text(folder, prefix, read, exists)
-    return TUDataset(graphs, DatasetInfo(f"tu:{folder}", graphs.x.shape[1], num_classes))
+    return GraphCollectionDataset(info=DatasetInfo(f"tu:{folder}", graphs.x.shape[1], num_classes), graphs=graphs)
 
 
 def _read_tu_text(folder: Path, prefix: str, read, exists) -> tuple[GraphCollection, int]:

@@ -2,7 +2,7 @@
 
 A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/_leaderboard`):
 
-    protocol: {benchmark, task, splits, metrics, higher_is_better, variance_over, std, selection, unit}
+    protocol: {name, benchmark, task, splits, metrics, higher_is_better, variance_over, std, selection, unit}
     entries:
       - dataset: cora                      # a registered dataset id
         model: gcn                         # a registered model name
@@ -14,6 +14,7 @@ A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/
 A tolerance wider than `DEFAULT_ABS_TOL` must carry a `reason`: the measured evidence that the
 reference cannot be met more closely (it is printed under the reproduction report and the rendered tables).
 
+`name` is the registered protocol the entries run under (`cogdl list protocols`: `seeds`, `igb`);
 `metrics` lists the primary metric first. Loading rejects a duplicate YAML key (with its line), a
 missing or unknown key (naming the file, the entry and the keys expected), a second entry for one
 (dataset, model) and a `measured` block without the `config` it was measured with.
@@ -29,7 +30,7 @@ import yaml
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError
 
-PROTOCOL_KEYS = ("benchmark", "task", "splits", "metrics", "higher_is_better", "variance_over", "std", "selection",
+PROTOCOL_KEYS = ("name", "benchmark", "task", "splits", "metrics", "higher_is_better", "variance_over", "std", "selection",
                  "unit")
 #: entry keys: required ones, then optional ones
 ENTRY_REQUIRED = ("dataset", "model", "reference", "tolerance")

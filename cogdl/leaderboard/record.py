@@ -16,9 +16,9 @@ import math
 from pathlib import Path
 
 from cogdl.config import load_yaml
-from cogdl.data.root import write_files_atomically
+from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError, DataError
-from cogdl.experiment import summarize
+from cogdl.stats import summarize
 from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, load_leaderboard
 
 

@@ -17,11 +17,13 @@ missing n beside a given std is taken as n_obs, as if the paper had as many runs
 An entry that has never been measured has no config to run: it is listed as `not measured`, which
 `--check` does not count as a failure.
 
-IGB entries (benchmark `igb`) rerun IGB's protocol (`cogdl.benchmarks.igb_protocol`) with the
-entry's config as the only setting; their values are per graph (n = the dataset's graphs).
+Each leaderboard file names the protocol its entries run under (`protocol.name`, `cogdl list
+protocols`). A protocol that runs seeds apart (`per_seed`, e.g. `seeds`) is run one seed at a time,
+each seed a unit; another (e.g. `igb`, whose values are per graph, n = the dataset's graphs, with
+the entry's config as the only setting) is run whole, as one unit.
 
-`--jobs N` runs the (entry, seed) runs in N processes, each with `cpu_count // N` threads (with
-N = 1, in this process with torch's default). A seed's value repeats exactly at the same thread
+`--jobs N` runs the per-seed units in N processes, each with `cpu_count // N` threads (with
+N = 1, in this process with torch's default), and hands N to the protocols that run whole. A seed's value repeats exactly at the same thread
 count; a model with dense reductions (matmul, BatchNorm) may round differently at another count,
 so its values can move by its seed-to-seed noise: GraphMAE on MUTAG gives the recorded 86.71 ± 0.37
 with one thread per run (`--jobs 2` here, as recorded with OMP_NUM_THREADS=1) and 86.92 ± 0.60 with
@@ -37,23 +39,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from cogdl.errors import ConfigError
-from cogdl.experiment import write_folder_atomically
-from cogdl.leaderboard.files import (
-    leaderboard_dir,
-    load_leaderboard,
-    widened_tolerances,
-)
+from cogdl.data.atomic import write_folder_atomically
+from cogdl.errors import ConfigError, did_you_mean
+from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard, widened_tolerances
 from cogdl.leaderboard.run_store import RunStore, unit_key
+from cogdl.markdown import table
+from cogdl.registry import PROTOCOLS
+from cogdl.stats import mean_and_std
 
 TIERS = ("smoke", "full")
 SMOKE_EPOCHS = 50
@@ -77,11 +74,17 @@ class Planned:
     entry: dict[str, Any]
     seeds: list[int]
     config: dict[str, Any] | None
-    benchmark: str = ""
+    protocol: str = "seeds"
 
     @property
     def name(self) -> str:
         return f"{self.task}: {self.entry['dataset']} / {self.entry['model']}"
+
+    def units(self) -> list[list[int]]:
+        """The seeds of each unit: one seed each under a per-seed protocol, else all of them at once."""
+        if self.config is None:
+            return []
+        return [[seed] for seed in self.seeds] if PROTOCOLS.get(self.protocol).per_seed else [self.seeds]
 
 
 def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: Path | None = None) -> list[Planned]:
@@ -96,6 +99,9 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
     for path in sorted((root / benchmark).glob("*.yaml")):
         board = load_leaderboard(path)
         protocol = board["protocol"]
+        if protocol["name"] not in PROTOCOLS:
+            raise ConfigError(f"{path}: protocol: name {protocol['name']!r} is not a registered protocol"
+                              f"{did_you_mean(protocol['name'], PROTOCOLS.names())}")
         for entry in board["entries"]:
             wanted = (protocol["task"], entry["model"], entry["dataset"])
             if any(f is not None and f != value for f, value in zip((task, model, dataset), wanted)):
@@ -107,71 +113,52 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
                 if "epochs" in config:
                     config = {**config, "epochs": min(config["epochs"], SMOKE_EPOCHS)}
             planned.append(Planned(path, protocol["task"], protocol["metrics"][0], entry, seeds, config,
-                                   protocol["benchmark"]))
+                                   protocol["name"]))
     if not planned:
         raise ConfigError(f"no entry of benchmark {benchmark!r} matches --task {task} --model {model} "
                           f"--dataset {dataset}")
     return planned
 
 
-def _run_igb(item: Planned, jobs: int, data_root) -> list[dict]:
-    """IGB's protocol with the entry's config as the only setting: each graph's selection run and
-    refit are those the recorded run made for the setting it chose, so the per-graph values repeat."""
-    from cogdl.benchmarks.igb_protocol import run_igb
+def run_unit(item: Planned, seeds: list[int], jobs: int, data_root) -> list[dict]:
+    """The records of one unit of `item` (under its protocol, with its config), each with its
+    share of the unit's wall time as `seconds`."""
+    from cogdl.experiment import experiment
 
     started = time.perf_counter()
-    result = run_igb(item.entry["model"], item.entry["dataset"], {}, seed=item.seeds[0], jobs=jobs,
-                     overrides=item.config, data_root=data_root)
+    result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
+                        out=None, data_root=data_root, jobs=jobs, **item.config)
     share = (time.perf_counter() - started) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
 
-def _run_one(task: str, model: str, dataset: str, seed: int, config: dict, data_root, threads: int | None) -> dict:
-    """One seed of one entry: in a worker process with `threads` threads, or in this one (None)."""
-    import torch
-
-    from cogdl.experiment import experiment
-
-    if threads is not None:
-        torch.set_num_threads(threads)
-    started = time.perf_counter()
-    result = experiment(task, model, dataset, [seed], out=None, data_root=data_root, **config)
-    return {**result.records[0], "seconds": time.perf_counter() - started}
-
-
 def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_root=None) -> list[list[dict]]:
-    """The per-seed records of each planned entry (per graph for IGB entries; empty for one that is
-    not measured), in the order of the entry's seeds. Each finished unit (one seed, or a whole IGB
-    entry) is saved in `store` as soon as it ends, and units the store resumes are not run."""
-    found: list[dict[int, list[dict]]] = [{} for _ in planned]
+    """The records of each planned entry (per seed, or per graph for IGB; empty for one that is not
+    measured), in the order of its units. Each finished unit is saved in `store` as soon as it
+    ends, and units the store resumes are not run."""
+    from cogdl.protocols.base import map_runs
+
+    found: list[dict[tuple, list[dict]]] = [{} for _ in planned]
     todo = []
     for k, p in enumerate(planned):
-        for seed in [] if p.config is None else p.seeds[:1] if p.benchmark == "igb" else p.seeds:
-            key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seed)
+        for seeds in p.units():
+            key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seeds[0] if len(seeds) == 1 else seeds)
             saved = store.saved(key)
             if saved is None:
-                todo.append((k, p, seed, key))
+                todo.append((k, p, seeds, key))
             else:
-                found[k][seed] = saved
+                found[k][tuple(seeds)] = saved
 
-    def finished(k: int, seed: int, key: str, records: list[dict]) -> None:
-        found[k][seed] = store.save(key, records)
+    def finished(k: int, seeds: list[int], key: str, records: list[dict]) -> None:
+        found[k][tuple(seeds)] = store.save(key, records)
 
-    for k, p, seed, key in todo:
-        if p.benchmark == "igb":
-            finished(k, seed, key, _run_igb(p, jobs, data_root))
-    runs = [(k, seed, key, (p.task, p.entry["model"], p.entry["dataset"], seed, p.config, data_root))
-            for k, p, seed, key in todo if p.benchmark != "igb"]
-    if jobs <= 1:
-        for k, seed, key, args in runs:
-            finished(k, seed, key, [_run_one(*args, threads=None)])
-    else:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_run_one, *args, threads): (k, seed, key) for k, seed, key, args in runs}
-            for future in as_completed(futures):
-                finished(*futures[future], [future.result()])
-    return [[record for seed in p.seeds for record in found[k].get(seed, [])] for k, p in enumerate(planned)]
+    whole = [unit for unit in todo if not PROTOCOLS.get(unit[1].protocol).per_seed]
+    for k, p, seeds, key in whole:  # a protocol that runs whole spreads its own work over the processes
+        finished(k, seeds, key, run_unit(p, seeds, jobs, data_root))
+    split = [unit for unit in todo if unit not in whole]
+    map_runs(run_unit, [(p, seeds, 1, data_root) for _, p, seeds, _ in split], jobs,
+             on_result=lambda index, records: finished(split[index][0], split[index][2], split[index][3], records))
+    return [[record for seeds in p.units() for record in found[k].get(tuple(seeds), [])] for k, p in enumerate(planned)]
 
 
 def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
@@ -183,8 +170,7 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
     reference = entry.get("reference")
     target = reference if reference and reference.get("mean") is not None else entry["measured"]
     values = [100 * r[item.metric] for r in records]
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if len(values) > 1 else None
+    mean, std = mean_and_std(values)
     delta = mean - target["mean"]
     if tier == "smoke":
         bound, row["tolerance"] = SMOKE_BAND, None
@@ -200,15 +186,16 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    lines = ["| entry | target | measured | delta | bound | result |", "|---|---|---|---|---|---|"]
+    cells = []
     for row in rows:
         if row["status"] == "not measured":
-            lines.append(f"| {row['entry']} | - | - | - | - | not measured |")
+            cells.append([row["entry"], "-", "-", "-", "-", "not measured"])
             continue
         target = f"{row['target_mean']:.2f}" + (f" ± {row['target_std']:.2f}" if row["target_std"] is not None else "")
         measured = f"{row['mean']:.2f}" + (f" ± {row['std']:.2f}" if row["std"] is not None else "")
-        lines.append(f"| {row['entry']} | {target} ({row['target']}) | {measured} (n={row['n']}) | "
-                     f"{row['delta']:+.2f} | {row['bound']:.2f} | {row['status']} |")
+        cells.append([row["entry"], f"{target} ({row['target']})", f"{measured} (n={row['n']})", f"{row['delta']:+.2f}",
+                      f"{row['bound']:.2f}", row["status"]])
+    lines = [table(["entry", "target", "measured", "delta", "bound", "result"], cells)]
     lines += widened_tolerances("Widened tolerances:", ((row["entry"], row["tolerance"]) for row in rows if row.get("tolerance")))
     return "\n".join(lines) + "\n"
 

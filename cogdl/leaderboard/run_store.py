@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cogdl.data.root import write_files_atomically
+from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import DataError
 
 

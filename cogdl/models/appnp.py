@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes
 from cogdl.models.mlp import MLP, MLPConfig
 from cogdl.nn import appnp_propagate
 from cogdl.registry import register_model
@@ -43,9 +43,9 @@ class APPNP(Model):
     Config = APPNPConfig
     supported_tasks = ("node_classification",)
 
-    def __init__(self, config: APPNPConfig, info):
-        super().__init__(config, info)
-        self.mlp = MLP(MLPConfig(config.hidden_size, config.num_layers, config.dropout), info)
+    def __init__(self, config: APPNPConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        self.mlp = MLP(MLPConfig(config.hidden_size, config.num_layers, config.dropout), sizes)
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         return appnp_propagate(graph, self.mlp(graph, x), self.config.alpha, self.config.num_iterations)

@@ -1,35 +1,112 @@
-"""The model contract: a `torch.nn.Module` built from `(Config, DatasetInfo)`.
+"""The model contract: a `torch.nn.Module` built from `(Config, ModelSizes)`.
 
 Every model declares
 - `Config`: a dataclass with each hyper-parameter typed, defaulted and documented
-  (`metadata={"help": ...}`), and beside it `Config.constraints` (ranges and choices as data);
+  (`metadata={"help": ...}`), and beside it `Config.constraints` (ranges and choices as data) and
+  `Config.rules` (constraints over several fields, e.g. `Divisible("hidden_size", "num_heads")`);
 - `supported_tasks`: the names of the tasks it can serve;
-- `__init__(self, config, info)`: build the layers from the config and the dataset's sizes;
-- `forward(graph, x)`: return logits `[N, C]` for node-level tasks;
+- `__init__(self, config, sizes)`: build the layers from the config and the `ModelSizes` the task
+  asks for;
+- `forward(graph, x)`: `[N, sizes.out_features]` for node-level tasks;
+- the abilities its tasks need, by deriving from them (checked when the model is built, by
+  `check_abilities`): `GraphLevel` (a graph-level forward), `SelfSupervised` (its own loss, and
+  a forward that embeds), `NodeEmbedder` (an embedding beside its forward);
 - optionally `parameter_groups(weight_decay)`: the optimiser's parameter groups, where the paper
   decays some weights differently from the task's `weight_decay` (default: one group).
+
+Hyper-parameters with the same name mean the same thing in every model (`docs/extending.md`):
+`hidden_size` is the width of every hidden node representation (all heads or hops together),
+`num_layers` the number of message-passing layers (hops; the linear layers of the graph-free MLP),
+`dropout` the dropout probability on the input of every such layer, `num_heads` the attention
+heads of every hidden attention layer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cogdl.data.dataset import DatasetInfo
+from cogdl.errors import ConfigError
 from cogdl.nn.functional import dropout
+
+
+@dataclass(frozen=True)
+class ModelSizes:
+    """What a task asks a model to map.
+
+    Args:
+        in_features: width `F` of the node features the model receives.
+        out_features: width of its output: classes for classification, the embedding width for
+            link prediction; None for self-supervised models, whose output width is their own
+            (`SelfSupervised.embedding_dim`).
+        num_edge_types: edge types of a typed graph (`graph.edge_type`), else 0.
+    """
+
+    in_features: int
+    out_features: int | None
+    num_edge_types: int = 0
 
 
 class Model(nn.Module):
     Config: ClassVar[type]
     supported_tasks: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, config, info: DatasetInfo):
+    def __init__(self, config, sizes: ModelSizes):
         super().__init__()
         self.config = config
-        self.info = info
+        self.sizes = sizes
+
+
+# -- abilities: interfaces a task may require, declared by deriving from them -----------------
+class Ability:
+    """An interface: the methods and attributes a model must provide to serve tasks that require it."""
+
+    methods: ClassVar[tuple[str, ...]] = ()
+    attributes: ClassVar[tuple[str, ...]] = ()
+
+
+class GraphLevel(Ability):
+    """`forward(graph, x, graph_index, num_graphs)` -> `[B, out_features]`: one row per graph of a
+    disjoint union of graphs (`graph_index[i]` is the graph of node i)."""
+
+
+class SelfSupervised(Ability):
+    """`loss(graph, x)` -> its own self-supervised loss (a scalar); `forward(graph, x)` ->
+    embeddings `[N, embedding_dim]`."""
+
+    methods = ("loss",)
+    attributes = ("embedding_dim",)
+
+    def loss(self, graph, x) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class NodeEmbedder(Ability):
+    """`embed(graph, x)` -> `[N, embedding_dim]`, node embeddings for a decoder of the task (e.g. a
+    link scorer), where they are more than the forward's output."""
+
+    methods = ("embed",)
+    attributes = ("embedding_dim",)
+
+    def embed(self, graph, x) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def check_abilities(model: nn.Module, required: tuple[type, ...], name: str, task: str) -> None:
+    """Raise ConfigError unless `model` derives from every ability in `required` and implements it."""
+    for ability in required:
+        if not isinstance(model, ability):
+            raise ConfigError(f"model {name!r} cannot serve task {task!r}: it is not {ability.__name__} "
+                              f"({ability.__doc__.split(':')[0].strip()}); derive from cogdl.models.base.{ability.__name__}")
+        missing = [m for m in ability.methods if getattr(type(model), m) is getattr(ability, m)]
+        missing += [a for a in ability.attributes if not isinstance(getattr(model, a, None), int)]
+        if missing:
+            raise ConfigError(f"model {name!r} declares {ability.__name__} but does not implement "
+                              f"{', '.join(missing)} (task {task!r} needs it)")
 
 
 def parameter_groups(module: nn.Module, weight_decay: float) -> list[dict]:

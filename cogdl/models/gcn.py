@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, stacked_forward
+from cogdl.models.base import Model, ModelSizes, stacked_forward
 from cogdl.nn import GCNConv, gcn_propagate
 from cogdl.registry import register_model
 
@@ -51,10 +51,10 @@ class GCN(Model):
     Config = GCNConfig
     supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction")
 
-    def __init__(self, config: GCNConfig, info):
-        super().__init__(config, info)
-        sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
-        self.layers = nn.ModuleList(GCNConv(i, o, bias=config.bias) for i, o in zip(sizes[:-1], sizes[1:]))
+    def __init__(self, config: GCNConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        widths = [sizes.in_features] + [config.hidden_size] * (config.num_layers - 1) + [sizes.out_features]
+        self.layers = nn.ModuleList(GCNConv(i, o, bias=config.bias) for i, o in zip(widths[:-1], widths[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         activation = ACTIVATIONS[self.config.activation]

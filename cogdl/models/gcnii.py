@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes
 from cogdl.nn import GCNIIConv, gcnii_beta
 from cogdl.nn.functional import dropout, project
 from cogdl.registry import register_model
@@ -47,11 +47,11 @@ class GCNII(Model):
     Config = GCNIIConfig
     supported_tasks = ("node_classification",)
 
-    def __init__(self, config: GCNIIConfig, info):
-        super().__init__(config, info)
-        self.input = nn.Linear(info.num_features, config.hidden_size)
+    def __init__(self, config: GCNIIConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        self.input = nn.Linear(sizes.in_features, config.hidden_size)
         self.convs = nn.ModuleList(GCNIIConv(config.hidden_size, config.alpha) for _ in range(config.num_layers))
-        self.output = nn.Linear(config.hidden_size, info.num_classes)
+        self.output = nn.Linear(config.hidden_size, sizes.out_features)
 
     def parameter_groups(self, weight_decay: float) -> list[dict]:
         dense = [*self.input.parameters(), *self.output.parameters()]

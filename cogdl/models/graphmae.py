@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from cogdl.config import Choice, Interval
+from cogdl.config import Choice, Divisible, Interval
 from cogdl.data.graph import in_neighbours, row_block
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes, SelfSupervised
 from cogdl.nn import GATConv, GINConv, gin_mlp
 from cogdl.nn.functional import SparseFeatures, dropout, project, project_scaled_token
 from cogdl.registry import register_model
@@ -63,6 +63,7 @@ class GraphMAEConfig:
                    "negative_slope": Interval(0.0), "activation": Choice(*ACTIVATIONS), "norm": Choice(*NORMS),
                    "mask_rate": Interval(0.01, 1.0, open_high=True), "replace_rate": Interval(0.0, 1.0, open_high=True),
                    "alpha_l": Interval(1.0)}
+    rules = (Divisible("hidden_size", "num_heads", when=(("encoder", "gat"),)),)
 
 
 def scaled_cosine_error(reconstructed: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -139,17 +140,16 @@ class _Layer(nn.Module):
 
 
 @register_model("graphmae")
-class GraphMAE(Model):
+class GraphMAE(Model, SelfSupervised):
     """Masked feature reconstruction with a re-masked one-layer decoder; `forward` embeds."""
 
     Config = GraphMAEConfig
     supported_tasks = ("ssl_node_classification", "ssl_graph_classification")
 
-    def __init__(self, config: GraphMAEConfig, info):
-        super().__init__(config, info)
-        c, width = config, info.num_features
-        if c.encoder == "gat" and c.hidden_size % c.num_heads:
-            raise ValueError(f"hidden_size {c.hidden_size} is not divisible by num_heads {c.num_heads}")
+    def __init__(self, config: GraphMAEConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        c, width = config, sizes.in_features
+        self.embedding_dim = c.hidden_size
         self.encoder = nn.ModuleList(self._layer(width if k == 0 else c.hidden_size, c.hidden_size, encoding=True)
                                      for k in range(c.num_layers))
         self.decoder = self._layer(c.hidden_size, width, encoding=False)
@@ -173,12 +173,16 @@ class GraphMAE(Model):
             return _Layer(conv, c.dropout, None, None)
         return _Layer(conv, c.dropout, norm(out_width) if norm else None, ACTIVATIONS[c.activation]())
 
+    def _gin_input(self, x):
+        """GIN layers take dense inputs: `SparseFeatures` (bag-of-words node features) are densified."""
+        return x.to_dense() if self.config.encoder == "gin" and isinstance(x, SparseFeatures) else x
+
     def _graph(self, graph):
         return graph.with_self_loops() if self.config.encoder == "gin" else graph
 
     def forward(self, graph, x) -> torch.Tensor:
         """The embeddings `H` of dense or `SparseFeatures` inputs `x`."""
-        graph, h = self._graph(graph), x
+        graph, h = self._graph(graph), self._gin_input(x)
         for layer in self.encoder:
             h = layer(graph, h)
         return h
@@ -206,7 +210,7 @@ class GraphMAE(Model):
     def loss(self, graph, x) -> torch.Tensor:
         """The scaled cosine error of one random mask; `x` dense or `SparseFeatures` (GAT)."""
         if self.config.encoder != "gat":
-            return self.plain_loss(graph, x)
+            return self.plain_loss(graph, self._gin_input(x))
         masked, token_nodes, noise_nodes, sources = self._draw_mask(x.shape[0], graph.col.device)
         target = x.gather_rows(masked) if isinstance(x, SparseFeatures) else x[masked]
         return self._gat_loss(graph, x, masked, (token_nodes, noise_nodes, sources), target)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, stacked_forward
+from cogdl.models.base import Model, ModelSizes, stacked_forward
 from cogdl.nn import SAGEConv
 from cogdl.nn.sage_conv import AGGREGATORS
 from cogdl.registry import register_model
@@ -43,12 +43,12 @@ class GraphSAGE(Model):
     Config = GraphSAGEConfig
     supported_tasks = ("node_classification",)
 
-    def __init__(self, config: GraphSAGEConfig, info):
-        super().__init__(config, info)
-        sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
+    def __init__(self, config: GraphSAGEConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        widths = [sizes.in_features] + [config.hidden_size] * (config.num_layers - 1) + [sizes.out_features]
         self.layers = nn.ModuleList(
             SAGEConv(i, o, config.aggregator, normalize=config.normalize and k < config.num_layers - 1)
-            for k, (i, o) in enumerate(zip(sizes[:-1], sizes[1:])))
+            for k, (i, o) in enumerate(zip(widths[:-1], widths[1:])))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         return stacked_forward(self.layers, graph, x, self.config.dropout, self.training)

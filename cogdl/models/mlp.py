@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes
 from cogdl.nn.functional import dropout, project
 from cogdl.registry import register_model
 
@@ -35,10 +35,10 @@ class MLP(Model):
     Config = MLPConfig
     supported_tasks = ("node_classification",)
 
-    def __init__(self, config: MLPConfig, info):
-        super().__init__(config, info)
-        sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
-        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(sizes[:-1], sizes[1:]))
+    def __init__(self, config: MLPConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        widths = [sizes.in_features] + [config.hidden_size] * (config.num_layers - 1) + [sizes.out_features]
+        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(widths[:-1], widths[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         for k, layer in enumerate(self.layers):

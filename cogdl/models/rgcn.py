@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, stacked_forward
+from cogdl.models.base import Model, ModelSizes, stacked_forward
 from cogdl.nn import RGCNConv
 from cogdl.registry import register_model
 
@@ -39,11 +39,11 @@ class RGCN(Model):
     Config = RGCNConfig
     supported_tasks = ("hetero_node_classification", "hetero_link_prediction")
 
-    def __init__(self, config: RGCNConfig, info):
-        super().__init__(config, info)
-        sizes = [info.num_features] + [config.hidden_size] * (config.num_layers - 1) + [info.num_classes]
-        self.layers = nn.ModuleList(RGCNConv(i, o, info.num_edge_types, config.num_bases)
-                                    for i, o in zip(sizes[:-1], sizes[1:]))
+    def __init__(self, config: RGCNConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        widths = [sizes.in_features] + [config.hidden_size] * (config.num_layers - 1) + [sizes.out_features]
+        self.layers = nn.ModuleList(RGCNConv(i, o, sizes.num_edge_types, config.num_bases)
+                                    for i, o in zip(widths[:-1], widths[1:]))
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         return stacked_forward(self.layers, graph, x, self.config.dropout, self.training)

@@ -8,6 +8,8 @@ a common width: h_i = W_t x_i + b_t for a node i of type t. A type given as one-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -38,9 +40,26 @@ class TypedInputProjection(nn.Module):
         return torch.cat(parts, 0)
 
 
+@dataclass(frozen=True)
+class TypedInputs:
+    """Per node type: its input (a `[n_t, F_t]` matrix, or None for one-hot ids), the input width
+    `in_dims[t]` (the node count of a one-hot type) and whether it is one-hot ids."""
+
+    features: list
+    in_dims: list[int]
+    one_hot: list[bool]
+
+    def to(self, device) -> "TypedInputs":
+        return TypedInputs([None if x is None else x.to(device) for x in self.features], self.in_dims, self.one_hot)
+
+    def projection(self, out_dim: int) -> TypedInputProjection:
+        """A fresh projection of these inputs to width `out_dim`."""
+        return TypedInputProjection(self.in_dims, self.one_hot, out_dim)
+
+
 def hgb_input_features(features: list[torch.Tensor | None], counts: list[int], target_type: int | None,
-                       feats_type: int) -> tuple[list, list[int], list[bool]]:
-    """HGB's `feats_type` choices -> (per-type inputs, in_dims, one_hot flags).
+                       feats_type: int) -> TypedInputs:
+    """HGB's `feats_type` choices of per-type inputs.
 
     0: every type's own features (one-hot ids for a type without features);
     1: the target type's features, zeros of width 10 for the others;
@@ -63,8 +82,4 @@ def hgb_input_features(features: list[torch.Tensor | None], counts: list[int], t
             inputs.append(None)
             in_dims.append(count)
             one_hot.append(True)
-    return inputs, in_dims, one_hot
-
-
-def move_inputs(inputs: list, device) -> list:
-    return [None if x is None else x.to(device) for x in inputs]
+    return TypedInputs(inputs, in_dims, one_hot)

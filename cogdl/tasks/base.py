@@ -1,13 +1,23 @@
-"""The task contract: data preparation, loss, metrics, training step and model selection.
+"""The task contract: data preparation, model sizes, loss, metrics and the steps of the loop.
 
-A task declares a `Config` dataclass (the training loop's knobs, e.g. `epochs`, `patience`,
-`lr`, `weight_decay`) and implements
-- `prepare(dataset, config) -> dataset`: done once per experiment, shared by every seed; the
-  returned dataset's `info` is what models are built from;
-- `run(model, dataset, config, device, progress, context) -> {metric: value}`: train one freshly
-  built model and evaluate it, returning metric names with the split first (`test_acc`,
-  `val_acc`...) and fractions in [0, 1], plus bookkeeping such as `best_epoch`.
-Tasks know no model by name: they receive a built `Model`.
+A task declares
+- `Config`: a dataclass of its hyper-parameters, composed from the loop settings it takes
+  (`cogdl.trainer.loop_fields`) and its own fields;
+- `accepts`: the dataset shapes (`cogdl.data.dataset`) it runs on; `requires`: the model
+  abilities (`cogdl.models.base`) it needs; `search_metric`: the validation metric a search
+  maximises (None: the task cannot keep the test split unread); `supports_refit`: whether it can
+  train on train + validation for a fixed number of epochs (`SeedContext.refit_epochs`);
+  `quick_config`: settings under which it runs in about a second on a tiny dataset (the contract
+  checks of `cogdl.testing`);
+and implements
+- `prepare(dataset, config) -> prepared`: once per dataset, shared by every seed; returns new
+  objects (the loaded dataset is never changed);
+- `model_sizes(prepared, config) -> ModelSizes`: what the model must map;
+- `run(model, prepared, config, context) -> {metric: value}`: train one freshly built model with
+  the loop of `context.trainer(config)` and evaluate it, returning metric names with the split
+  first (`test_acc`, `val_acc`...) and fractions in [0, 1], plus bookkeeping such as `best_epoch`.
+Tasks know no model, dataset or benchmark by name: they receive a built model and a dataset of a
+shape they accept, and protocols (`cogdl.protocols`) decide how runs are organised.
 """
 
 from __future__ import annotations
@@ -15,41 +25,63 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
+import torch
+
+from cogdl.trainer import Epoch, LoopConfig, Trainer
+
 
 @dataclass
 class SeedContext:
-    """What one seed's run may know and leave behind.
+    """What one run (one seed, or one graph of a benchmark) may know and leave behind.
 
     Attributes:
         seed: the run seed (already applied to Python, NumPy and torch).
-        artifacts: file name -> text, written into `seed_<k>/` of the run folder (e.g. the split).
+        device: where the run trains.
+        progress: a tqdm-like bar counting epochs, or None.
+        hooks: epoch hooks of the main loop (`cogdl.trainer.Epoch`), e.g. a search's pruner.
+        evaluate_test: False in a hyper-parameter search or a protocol's selection runs: the run
+            must not touch the test split and returns validation metrics only.
+        refit_epochs: when set, train on train + validation for exactly this many epochs, without
+            validation, and report test metrics (a protocol's refit; tasks with `supports_refit`).
         export_predictions: whether the user asked for prediction files (`--export-predictions`).
+        artifacts: file name -> text, written into the run's folder (e.g. the split).
         predictions: file name -> text, written into the export folder when asked for.
-        evaluate_test: False in a hyper-parameter search: the run must not touch the test split
-            and returns validation metrics only (tasks with `search_metric` honour it).
-        on_epoch: `(epoch, validation score)` after each validation, for a search's pruner.
     """
 
     seed: int = 0
-    artifacts: dict[str, str] = field(default_factory=dict)
-    export_predictions: bool = False
-    predictions: dict[str, str] = field(default_factory=dict)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    progress: object | None = None
+    hooks: tuple[Callable[[Epoch], None], ...] = ()
     evaluate_test: bool = True
-    on_epoch: Callable[[int, float], None] | None = None
+    refit_epochs: int | None = None
+    export_predictions: bool = False
+    artifacts: dict[str, str] = field(default_factory=dict)
+    predictions: dict[str, str] = field(default_factory=dict)
+
+    def trainer(self, config, prefix: str = "", fused_adam: bool = False, main: bool = True) -> Trainer:
+        """The loop of the settings `config` holds under `prefix`, on this run's device; the main
+        loop (`main`) also counts on the progress bar and calls the epoch hooks."""
+        return Trainer(LoopConfig.of(config, prefix), self.device, self.progress if main else None,
+                       self.hooks if main else (), fused_adam)
 
 
 class Task:
     Config: ClassVar[type]
-    #: the validation metric `cogdl search` maximises; None: the task does not support search
-    #: (it would have to honour `SeedContext.evaluate_test` and `on_epoch`)
+    accepts: ClassVar[tuple[type, ...]] = ()
+    requires: ClassVar[tuple[type, ...]] = ()
     search_metric: ClassVar[str | None] = None
+    supports_refit: ClassVar[bool] = False
+    quick_config: ClassVar[dict] = {"epochs": 3}
 
     def prepare(self, dataset, config):
         return dataset
 
-    def epochs_per_seed(self, config) -> int:
-        """The epochs one seed's run trains (the progress bar counts them)."""
-        return getattr(config, "epochs", 1)
+    def model_sizes(self, prepared, config):
+        raise NotImplementedError
 
-    def run(self, model, dataset, config, device, progress=None, context: SeedContext | None = None) -> dict[str, float]:
+    def epochs_per_seed(self, config) -> int:
+        """The epochs one run's main loop trains at most (the progress bar counts them)."""
+        return config.epochs
+
+    def run(self, model, prepared, config, context: SeedContext) -> dict[str, float]:
         raise NotImplementedError

@@ -23,30 +23,24 @@ import torch
 import torch.nn.functional as F
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from cogdl.config import Choice, Interval
+from cogdl.config import Interval
+from cogdl.data.dataset import GraphCollectionDataset
 from cogdl.data.graph_collection import iterate_batches
 from cogdl.errors import DataError
+from cogdl.models.base import GraphLevel, ModelSizes
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.trainer import SELECTION_RULES, fit, fused_adam
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.trainer import loop_fields
 
 
 @dataclass
-class GraphClassificationConfig:
-    epochs: int = field(default=350, metadata={"help": "training epochs per fold"})
-    patience: int = field(default=350, metadata={"help": "epochs without validation improvement before a fold stops"})
-    lr: float = field(default=0.01, metadata={"help": "Adam learning rate"})
-    weight_decay: float = field(default=0.0, metadata={"help": "L2 weight decay (Adam)"})
+class GraphClassificationConfig(loop_fields(epochs=350, patience=350, lr=0.01, weight_decay=0.0, select_on="acc",
+                                            schedule="step", lr_step=50, lr_gamma=0.5)):
     batch_size: int = field(default=32, metadata={"help": "graphs per mini-batch"})
-    lr_step: int = field(default=50, metadata={"help": "epochs between learning-rate decays"})
-    lr_gamma: float = field(default=0.5, metadata={"help": "learning-rate factor at each decay"})
     folds: int = field(default=10, metadata={"help": "cross-validation folds"})
     val_ratio: float = field(default=0.1, metadata={"help": "share of each fold's training graphs that validates"})
-    select_on: str = field(default="acc", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
 
-    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
-                   "batch_size": Interval(1), "lr_step": Interval(1), "lr_gamma": Interval(0.0, 1.0), "folds": Interval(2),
-                   "val_ratio": Interval(0.01, 0.99), "select_on": Choice(*SELECTION_RULES)}
+    constraints = {"batch_size": Interval(1), "folds": Interval(2), "val_ratio": Interval(0.01, 0.99)}
 
 
 def graph_folds(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -55,11 +49,19 @@ def graph_folds(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndar
     return list(splitter.split(np.zeros(labels.size), labels))
 
 
-def evaluate(model, graphs, ids: torch.Tensor, batch_size: int, device) -> tuple[float, float]:
+def check_folds(dataset: GraphCollectionDataset, folds: int) -> GraphCollectionDataset:
+    """The dataset itself, once every class has at least `folds` graphs."""
+    counts = np.bincount(dataset.graphs.y.numpy())
+    if counts.min() < folds:
+        raise DataError(f"dataset {dataset.info.name!r}: a class has {counts.min()} graphs, fewer than the {folds} folds")
+    return dataset
+
+
+def evaluate(model, graphs, ids: torch.Tensor, batch_size: int, trainer) -> tuple[float, float]:
     """(accuracy, mean cross-entropy) of `model` on the graphs `ids`."""
     correct, loss = 0, 0.0
     for ids_batch in iterate_batches(ids, batch_size):
-        batch = graphs.batch(ids_batch).to(device)
+        batch = trainer.place(graphs.batch(ids_batch))
         logits = model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs)
         correct += int((logits.argmax(1) == batch.y).sum())
         loss += float(F.cross_entropy(logits, batch.y, reduction="sum"))
@@ -71,21 +73,22 @@ class GraphClassification(Task):
     """Stratified k-fold cross-validation; report test accuracy averaged over the folds."""
 
     Config = GraphClassificationConfig
+    accepts = (GraphCollectionDataset,)
+    requires = (GraphLevel,)
+    quick_config = {"epochs": 2, "folds": 2, "val_ratio": 0.2, "batch_size": 8}
 
-    def prepare(self, dataset, config: GraphClassificationConfig):
-        if getattr(dataset, "kind", None) != "graphs":
-            raise DataError(f"dataset {dataset.info.name!r} is not a graph classification dataset (e.g. mutag, tu:PATH)")
-        counts = np.bincount(dataset.graphs.y.numpy())
-        if counts.min() < config.folds:
-            raise DataError(f"dataset {dataset.info.name!r}: a class has {counts.min()} graphs, fewer than the {config.folds} folds")
-        return dataset
+    def prepare(self, dataset: GraphCollectionDataset, config: GraphClassificationConfig) -> GraphCollectionDataset:
+        return check_folds(dataset, config.folds)
+
+    def model_sizes(self, prepared: GraphCollectionDataset, config) -> ModelSizes:
+        return ModelSizes(prepared.info.num_features, prepared.info.num_classes)
 
     def epochs_per_seed(self, config: GraphClassificationConfig) -> int:
         return config.epochs * config.folds
 
-    def run(self, model, dataset, config: GraphClassificationConfig, device, progress=None, context=None):
-        seed = context.seed if context else 0
-        graphs, labels = dataset.graphs, dataset.graphs.y.numpy()
+    def run(self, model, prepared: GraphCollectionDataset, config: GraphClassificationConfig, context: SeedContext):
+        seed, trainer = context.seed, context.trainer(config, fused_adam=True)
+        graphs, labels = prepared.graphs, prepared.graphs.y.numpy()
         initial = copy.deepcopy(model.state_dict())
         generator = torch.Generator().manual_seed(seed)
         fold_records = []
@@ -93,32 +96,25 @@ class GraphClassification(Task):
             train_ids, val_ids = train_test_split(rest, test_size=config.val_ratio, stratify=labels[rest], random_state=seed)
             train_ids, val_ids, test_ids = (torch.from_numpy(np.sort(i)) for i in (train_ids, val_ids, test_ids))
             model.load_state_dict(initial)
-            optimizer = fused_adam(model, config.lr, config.weight_decay)
-            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_step, config.lr_gamma)
 
-            def train_step() -> float:
+            def train_epoch(optimizer, train_ids=train_ids) -> float:
                 total = 0.0
                 for ids in iterate_batches(train_ids, config.batch_size, generator):
-                    batch = graphs.batch(ids).to(device)
+                    batch = trainer.place(graphs.batch(ids))
                     optimizer.zero_grad()
                     loss = F.cross_entropy(model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs), batch.y)
                     loss.backward()
                     optimizer.step()
                     total += loss.item() * ids.numel()
-                scheduler.step()
                 return total / train_ids.numel()
 
-            def validate() -> tuple[float, float]:
-                return evaluate(model, graphs, val_ids, config.batch_size, device)
-
-            outcome = fit(model, train_step, validate, config.epochs, config.patience, progress, config.select_on)
-            model.eval()
+            outcome = trainer.fit(model, train_epoch,
+                                  lambda val_ids=val_ids: evaluate(model, graphs, val_ids, config.batch_size, trainer))
             with torch.no_grad():
-                test_acc, _ = evaluate(model, graphs, test_ids, config.batch_size, device)
+                test_acc, _ = evaluate(model, graphs, test_ids, config.batch_size, trainer)
             fold_records.append({"test": test_ids.tolist(), "val_acc": outcome.best_val_score, "test_acc": test_acc,
                                  "best_epoch": outcome.best_epoch})
-        if context is not None:
-            context.artifacts["folds.json"] = json.dumps(fold_records) + "\n"
+        context.artifacts["folds.json"] = json.dumps(fold_records) + "\n"
         test_accs = np.array([r["test_acc"] for r in fold_records])
         return {"test_acc": float(test_accs.mean()), "test_acc_fold_std": float(test_accs.std(ddof=1)),
                 "val_acc": float(np.mean([r["val_acc"] for r in fold_records]))}

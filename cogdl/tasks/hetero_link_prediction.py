@@ -24,34 +24,38 @@ from torch import nn
 from cogdl.benchmarks.hgb import (NEGATIVE_PROTOCOLS, hgb_link_split, link_submission, link_test_candidates,
                                   random_tails, split_record, submission_name)
 from cogdl.config import Choice, Interval
-from cogdl.data.dataset import DatasetInfo
+from cogdl.data.dataset import HeteroLinkDataset
 from cogdl.data.hetero_graph import HeteroGraph, Relation
-from cogdl.errors import DataError
 from cogdl.metrics import mrr_per_head, roc_auc
-from cogdl.nn.typed_input import TypedInputProjection, hgb_input_features, move_inputs
+from cogdl.models.base import ModelSizes, NodeEmbedder
+from cogdl.nn.typed_input import TypedInputProjection, TypedInputs, hgb_input_features
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.trainer import SELECTION_RULES, fit
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.trainer import loop_fields
 
 DECODERS = ("distmult", "dot")
 
 
 @dataclass
-class HeteroLinkPredictionConfig:
-    epochs: int = field(default=300, metadata={"help": "maximum training epochs"})
-    patience: int = field(default=40, metadata={"help": "epochs without validation improvement before stopping"})
-    lr: float = field(default=5e-4, metadata={"help": "Adam learning rate"})
-    weight_decay: float = field(default=1e-4, metadata={"help": "L2 weight decay (Adam)"})
+class HeteroLinkPredictionConfig(loop_fields(epochs=300, patience=40, lr=5e-4, weight_decay=1e-4, select_on="acc")):
     feats_type: int = field(default=3, metadata={"help": "HGB input features: 0 all, 1 target + zeros, 2 target + one-hot ids, 3 one-hot ids"})
     input_dim: int = field(default=64, metadata={"help": "width of the per-type input projection"})
-    embedding_size: int = field(default=64, metadata={"help": "output width of models without their own embed()"})
+    embedding_size: int = field(default=64, metadata={"help": "output width of models that are not NodeEmbedders"})
     decoder: str = field(default="distmult", metadata={"help": "link scorer: distmult or dot"})
     val_ratio: float = field(default=0.1, metadata={"help": "share of each target link type that validates"})
-    select_on: str = field(default="acc", metadata={"help": "model selection rule on validation (cogdl.trainer; score = ROC-AUC)"})
 
-    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
-                   "feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1), "embedding_size": Interval(1),
-                   "decoder": Choice(*DECODERS), "val_ratio": Interval(0.01, 0.99), "select_on": Choice(*SELECTION_RULES)}
+    constraints = {"feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1), "embedding_size": Interval(1),
+                   "decoder": Choice(*DECODERS), "val_ratio": Interval(0.01, 0.99)}
+
+
+@dataclass(frozen=True)
+class TypedLinkData:
+    """A prepared HGB link dataset: the target link types, the inputs, and the typed graph's edge types."""
+
+    dataset: HeteroLinkDataset
+    target_types: list[int]
+    inputs: TypedInputs
+    num_edge_types: int
 
 
 class LinkScorer(nn.Module):
@@ -68,7 +72,7 @@ class LinkScorer(nn.Module):
 
     def embed(self, graph, inputs: list) -> torch.Tensor:
         x = self.projection(inputs)
-        return self.model.embed(graph, x) if hasattr(self.model, "embed") else self.model(graph, x)
+        return self.model.embed(graph, x) if isinstance(self.model, NodeEmbedder) else self.model(graph, x)
 
     def score(self, z: torch.Tensor, heads: torch.Tensor, tails: torch.Tensor, link_type: int) -> torch.Tensor:
         product = z[heads] * z[tails]
@@ -82,23 +86,21 @@ class HeteroLinkPrediction(Task):
     """HGB link prediction: learn on `link.dat`, test `link.dat.test` under 2-hop and random negatives."""
 
     Config = HeteroLinkPredictionConfig
+    accepts = (HeteroLinkDataset,)
+    quick_config = {"epochs": 3, "input_dim": 8, "embedding_size": 8}
 
-    def prepare(self, dataset, config: HeteroLinkPredictionConfig):
-        if getattr(dataset, "kind", None) != "link":
-            raise DataError(f"dataset {dataset.info.name!r} is not an HGB link prediction dataset "
-                            "(hetero_link_prediction needs link.dat.test)")
+    def prepare(self, dataset: HeteroLinkDataset, config: HeteroLinkPredictionConfig) -> TypedLinkData:
         hetero = dataset.graph
-        dataset.target_types = sorted(dataset.test_links)
-        head_type = hetero.relation(dataset.target_types[0]).src_type
-        dataset.inputs, dataset.in_dims, dataset.one_hot = hgb_input_features(
-            hetero.features, hetero.counts, head_type, config.feats_type)
-        num_edge_types = hetero.to_homogeneous().num_edge_types
-        dataset.info = DatasetInfo(dataset.info.name, config.input_dim, config.embedding_size,
-                                   metric="roc_auc", num_edge_types=num_edge_types)
-        return dataset
+        target_types = sorted(dataset.test_links)
+        head_type = hetero.relation(target_types[0]).src_type
+        inputs = hgb_input_features(hetero.features, hetero.counts, head_type, config.feats_type)
+        return TypedLinkData(dataset, target_types, inputs, hetero.to_homogeneous().num_edge_types)
 
-    def run(self, model, dataset, config: HeteroLinkPredictionConfig, device, progress=None, context=None):
-        seed = context.seed if context else 0
+    def model_sizes(self, prepared: TypedLinkData, config: HeteroLinkPredictionConfig) -> ModelSizes:
+        return ModelSizes(config.input_dim, config.embedding_size, prepared.num_edge_types)
+
+    def run(self, model, prepared: TypedLinkData, config: HeteroLinkPredictionConfig, context: SeedContext):
+        dataset, target_types, seed = prepared.dataset, prepared.target_types, context.seed
         hetero: HeteroGraph = dataset.graph
         train_links, val_links = {}, {}
         relations = []
@@ -109,33 +111,32 @@ class HeteroLinkPrediction(Task):
                 val_links[rel.id] = (rel.src[held], rel.dst[held])
                 rel = Relation(rel.id, rel.name, rel.src_type, rel.dst_type, rel.src[keep], rel.dst[keep])
             relations.append(rel)
+        trainer = context.trainer(config)
         train_graph = HeteroGraph(hetero.node_type_names, hetero.counts, hetero.features, relations)
-        graph = train_graph.to_homogeneous().to(device)
-        tail_ranges = {r: hetero.type_range(hetero.relation(r).dst_type) for r in dataset.target_types}
-        val_negatives = {r: random_tails(val_links[r][0].numel(), tail_ranges[r]) for r in dataset.target_types}
-        if context is not None:
-            parts = {f"{part}_{r}": torch.stack(links[r]) for part, links in (("train", train_links), ("val", val_links))
-                     for r in dataset.target_types}
-            context.artifacts["split.json"] = json.dumps(split_record(**parts)) + "\n"
+        graph = trainer.place(train_graph.to_homogeneous())
+        tail_ranges = {r: hetero.type_range(hetero.relation(r).dst_type) for r in target_types}
+        val_negatives = {r: random_tails(val_links[r][0].numel(), tail_ranges[r]) for r in target_types}
+        parts = {f"{part}_{r}": torch.stack(links[r]) for part, links in (("train", train_links), ("val", val_links))
+                 for r in target_types}
+        context.artifacts["split.json"] = json.dumps(split_record(**parts)) + "\n"
 
-        dim = getattr(model, "embedding_dim", dataset.info.num_classes)
-        net = LinkScorer(TypedInputProjection(dataset.in_dims, dataset.one_hot, config.input_dim), model, dim,
-                         dataset.target_types, config.decoder).to(device)
-        inputs = move_inputs(dataset.inputs, device)
-        optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        dim = model.embedding_dim if isinstance(model, NodeEmbedder) else config.embedding_size
+        net = trainer.place(LinkScorer(prepared.inputs.projection(config.input_dim), model, dim, target_types,
+                                       config.decoder))
+        inputs, device = trainer.place(prepared.inputs).features, trainer.device
 
         def scored(z, links, negatives):
             logits, labels = [], []
-            for r in dataset.target_types:
+            for r in target_types:
                 heads, tails = links[r]
                 for candidate_tails, label in ((tails, 1.0), (negatives[r], 0.0)):
                     logits.append(net.score(z, heads.to(device), candidate_tails.to(device), r))
                     labels.append(torch.full((heads.numel(),), label, device=device))
             return torch.cat(logits), torch.cat(labels)
 
-        def train_step() -> float:
+        def train_epoch(optimizer) -> float:
             optimizer.zero_grad()
-            negatives = {r: random_tails(train_links[r][0].numel(), tail_ranges[r]) for r in dataset.target_types}
+            negatives = {r: random_tails(train_links[r][0].numel(), tail_ranges[r]) for r in target_types}
             logits, labels = scored(net.embed(graph, inputs), train_links, negatives)
             loss = F.binary_cross_entropy_with_logits(logits, labels)
             loss.backward()
@@ -146,7 +147,7 @@ class HeteroLinkPrediction(Task):
             logits, labels = scored(net.embed(graph, inputs), val_links, val_negatives)
             return roc_auc(labels, logits), F.binary_cross_entropy_with_logits(logits, labels).item()
 
-        outcome = fit(net, train_step, validate, config.epochs, config.patience, progress, config.select_on)
+        outcome = trainer.fit(net, train_epoch, validate)
         with torch.no_grad():
             z = net.embed(graph, inputs)
             val_logits, val_labels = scored(z, val_links, val_negatives)
@@ -155,7 +156,7 @@ class HeteroLinkPrediction(Task):
         exported = {}
         for protocol in NEGATIVE_PROTOCOLS:
             aucs, mrrs = [], []
-            for r in dataset.target_types:
+            for r in target_types:
                 heads, tails, labels = link_test_candidates(protocol, *dataset.test_links[r], tail_ranges[r], known,
                                                             hetero.num_nodes)
                 with torch.no_grad():
@@ -166,7 +167,7 @@ class HeteroLinkPrediction(Task):
                     exported[(h, t, r)] = s
             metrics[f"test_roc_auc_{protocol}"] = sum(aucs) / len(aucs)
             metrics[f"test_mrr_{protocol}"] = sum(mrrs) / len(mrrs)
-        if context is not None and context.export_predictions:
+        if context.export_predictions:
             rows = [(h, t, r, s) for (h, t, r), s in sorted(exported.items())]
             context.predictions[submission_name(dataset.info.name, seed)] = link_submission(rows)
         metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run, fit_seconds=outcome.seconds)

@@ -22,29 +22,33 @@ from torch import nn
 
 from cogdl.benchmarks.hgb import hgb_node_split, node_submission, split_record, submission_name
 from cogdl.config import Choice, Interval
-from cogdl.data.dataset import DatasetInfo
-from cogdl.errors import DataError
+from cogdl.data.dataset import HeteroNodeDataset
+from cogdl.data.graph import Graph
 from cogdl.metrics import f1_score
-from cogdl.nn.typed_input import TypedInputProjection, hgb_input_features, move_inputs
+from cogdl.models.base import ModelSizes
+from cogdl.nn.typed_input import TypedInputProjection, TypedInputs, hgb_input_features
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.trainer import SELECTION_RULES, fit
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.trainer import loop_fields
 
 
 @dataclass
-class HeteroNodeClassificationConfig:
-    epochs: int = field(default=300, metadata={"help": "maximum training epochs"})
-    patience: int = field(default=30, metadata={"help": "epochs without validation improvement before stopping"})
-    lr: float = field(default=5e-4, metadata={"help": "Adam learning rate"})
-    weight_decay: float = field(default=1e-4, metadata={"help": "L2 weight decay (Adam)"})
+class HeteroNodeClassificationConfig(loop_fields(epochs=300, patience=30, lr=5e-4, weight_decay=1e-4,
+                                                 select_on="loss_only")):
     feats_type: int = field(default=3, metadata={"help": "HGB input features: 0 all, 1 target + zeros, 2 target + one-hot ids, 3 one-hot ids"})
     input_dim: int = field(default=64, metadata={"help": "width of the per-type input projection"})
     val_ratio: float = field(default=0.2, metadata={"help": "share of label.dat that validates"})
-    select_on: str = field(default="loss_only", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
 
-    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
-                   "feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1),
-                   "val_ratio": Interval(0.01, 0.99), "select_on": Choice(*SELECTION_RULES)}
+    constraints = {"feats_type": Choice(0, 1, 2, 3), "input_dim": Interval(1), "val_ratio": Interval(0.01, 0.99)}
+
+
+@dataclass(frozen=True)
+class TypedNodeData:
+    """A prepared HGB node dataset: the typed graph with reverse links and self loops, and the inputs."""
+
+    dataset: HeteroNodeDataset
+    graph: Graph
+    inputs: TypedInputs
 
 
 class HeteroNodeClassifier(nn.Module):
@@ -63,36 +67,32 @@ class HeteroNodeClassification(Task):
     """HGB node classification: train on `label.dat`, select on its held-out 20%, test on `label.dat.test`."""
 
     Config = HeteroNodeClassificationConfig
+    accepts = (HeteroNodeDataset,)
+    quick_config = {"epochs": 3, "input_dim": 8}
 
-    def prepare(self, dataset, config: HeteroNodeClassificationConfig):
-        if getattr(dataset, "kind", None) != "node":
-            raise DataError(f"dataset {dataset.info.name!r} is not an HGB node classification dataset "
-                            "(hetero_node_classification needs label.dat and label.dat.test)")
+    def prepare(self, dataset: HeteroNodeDataset, config: HeteroNodeClassificationConfig) -> TypedNodeData:
         hetero = dataset.graph
-        dataset.typed_graph = hetero.to_homogeneous()
-        dataset.inputs, dataset.in_dims, dataset.one_hot = hgb_input_features(
-            hetero.features, hetero.counts, dataset.target_type, config.feats_type)
-        dataset.info = DatasetInfo(dataset.info.name, config.input_dim, dataset.info.num_classes,
-                                   dataset.info.multi_label, dataset.info.metric, dataset.typed_graph.num_edge_types)
-        return dataset
+        inputs = hgb_input_features(hetero.features, hetero.counts, dataset.target_type, config.feats_type)
+        return TypedNodeData(dataset, hetero.to_homogeneous(), inputs)
 
-    def run(self, model, dataset, config: HeteroNodeClassificationConfig, device, progress=None, context=None):
-        train_ids, val_ids = hgb_node_split(dataset.train_ids, context.seed if context else 0, config.val_ratio)
+    def model_sizes(self, prepared: TypedNodeData, config: HeteroNodeClassificationConfig) -> ModelSizes:
+        return ModelSizes(config.input_dim, prepared.dataset.info.num_classes, prepared.graph.num_edge_types)
+
+    def run(self, model, prepared: TypedNodeData, config: HeteroNodeClassificationConfig, context: SeedContext):
+        dataset = prepared.dataset
+        train_ids, val_ids = hgb_node_split(dataset.train_ids, context.seed, config.val_ratio)
         test_ids = dataset.test_ids
-        if context is not None:
-            record = split_record(train=train_ids, val=val_ids, test=test_ids)
-            context.artifacts["split.json"] = json.dumps(record) + "\n"
-        net = HeteroNodeClassifier(TypedInputProjection(dataset.in_dims, dataset.one_hot, config.input_dim), model)
-        net = net.to(device)
-        graph, inputs, y = dataset.typed_graph.to(device), move_inputs(dataset.inputs, device), dataset.y.to(device)
+        context.artifacts["split.json"] = json.dumps(split_record(train=train_ids, val=val_ids, test=test_ids)) + "\n"
+        trainer = context.trainer(config)
+        net = trainer.place(HeteroNodeClassifier(prepared.inputs.projection(config.input_dim), model))
+        graph, inputs, y = trainer.place(prepared.graph), trainer.place(prepared.inputs).features, trainer.place(dataset.y)
         multi_label = dataset.info.multi_label
         loss_of = F.binary_cross_entropy_with_logits if multi_label else F.cross_entropy
-        optimizer = torch.optim.Adam(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
         def predict(logits):
             return (logits > 0).long() if multi_label else logits.argmax(1)
 
-        def train_step() -> float:
+        def train_epoch(optimizer) -> float:
             optimizer.zero_grad()
             loss = loss_of(net(graph, inputs)[train_ids], y[train_ids])
             loss.backward()
@@ -103,7 +103,7 @@ class HeteroNodeClassification(Task):
             logits = net(graph, inputs)[val_ids]
             return f1_score(y[val_ids], predict(logits), "macro"), loss_of(logits, y[val_ids]).item()
 
-        outcome = fit(net, train_step, validate, config.epochs, config.patience, progress, config.select_on)
+        outcome = trainer.fit(net, train_epoch, validate)
         with torch.no_grad():
             prediction = predict(net(graph, inputs)).cpu()
         y = y.cpu()
@@ -111,8 +111,8 @@ class HeteroNodeClassification(Task):
         for split, ids in (("val", val_ids), ("test", test_ids)):
             metrics[f"{split}_macro_f1"] = f1_score(y[ids], prediction[ids], "macro")
             metrics[f"{split}_micro_f1"] = f1_score(y[ids], prediction[ids], "micro")
-        if context is not None and context.export_predictions:
-            node_types = dataset.typed_graph.node_type[test_ids]
+        if context.export_predictions:
+            node_types = prepared.graph.node_type[test_ids]
             name = submission_name(dataset.info.name, context.seed)
             context.predictions[name] = node_submission(test_ids, node_types, prediction[test_ids])
         metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run, fit_seconds=outcome.seconds)

@@ -3,9 +3,11 @@
 Loss: cross-entropy on the training nodes. Optimiser: Adam with L2 weight decay `weight_decay` on
 all weights, unless the model's `parameter_groups` decays some of them differently (GCNII).
 Selection: by default the epoch with the best validation accuracy (ties: lower validation loss);
-`select_on` picks another rule of `cogdl.trainer.fit`; early stopping after `patience` epochs
-without improvement. Test is evaluated once,
-with the selected weights. Metrics: `acc`, `micro_f1`, `macro_f1` on `val` and `test`.
+`select_on` picks another rule of `cogdl.trainer`; early stopping after `patience` epochs
+without improvement. Test is evaluated once, with the selected weights.
+Refit (`SeedContext.refit_epochs`, IGB's protocol): train on train + validation nodes for a fixed
+number of epochs, without validation, then test.
+Metrics: `acc`, `micro_f1`, `macro_f1` on `val` and `test`.
 """
 
 from __future__ import annotations
@@ -15,28 +17,19 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from cogdl.config import Choice, Interval
-from cogdl.data.dataset import Dataset
+from cogdl.data.dataset import NodeSplitDataset
 from cogdl.errors import DataError
-from cogdl.nn.functional import maybe_sparse
 from cogdl.metrics import accuracy, classification_metrics
-from cogdl.models.base import parameter_groups
+from cogdl.models.base import ModelSizes
+from cogdl.nn.functional import maybe_sparse
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.trainer import SELECTION_RULES, fit
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.trainer import loop_fields
 
 
 @dataclass
-class NodeClassificationConfig:
-    epochs: int = field(default=200, metadata={"help": "maximum training epochs"})
-    patience: int = field(default=100, metadata={"help": "epochs without validation improvement before stopping"})
-    lr: float = field(default=0.01, metadata={"help": "Adam learning rate"})
-    weight_decay: float = field(default=5e-4, metadata={"help": "L2 weight decay (Adam)"})
+class NodeClassificationConfig(loop_fields(epochs=200, patience=100, lr=0.01, weight_decay=5e-4, select_on="acc")):
     normalize_features: bool = field(default=True, metadata={"help": "divide each feature row by its sum"})
-    select_on: str = field(default="acc", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
-
-    constraints = {"epochs": Interval(1), "patience": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0),
-                   "select_on": Choice(*SELECTION_RULES)}
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:
@@ -45,13 +38,8 @@ def row_normalize(x: torch.Tensor) -> torch.Tensor:
     return x / torch.where(total == 0, torch.ones_like(total), total)
 
 
-def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) -> Dataset:
-    """Check that `train`, `val` and `test` hold labelled nodes; row-normalise features if asked."""
-    if getattr(dataset, "kind", None) == "igb":
-        raise DataError(f"dataset {dataset.info.name!r} holds {len(dataset.graphs)} IGB graphs: run it with "
-                        f"`cogdl train --benchmark igb --task {task} ...` (cogdl.benchmarks.igb_protocol)")
-    if getattr(dataset, "kind", None) is not None:  # HGB folders and TU graph collections
-        raise DataError(f"dataset {dataset.info.name!r} is not a node classification dataset with a split (e.g. cora)")
+def prepare_node_split(dataset: NodeSplitDataset, normalize_features: bool, task: str) -> NodeSplitDataset:
+    """Check that `train`, `val` and `test` hold labelled nodes; a copy with row-normalised features if asked."""
     graph = dataset.graph
     for split in ("train", "val", "test"):
         mask = graph.masks.get(split)
@@ -59,14 +47,9 @@ def prepare_node_split(dataset: Dataset, normalize_features: bool, task: str) ->
             raise DataError(f"dataset {dataset.info.name!r} has no {split!r} nodes for {task}")
         if bool((graph.y[mask] < 0).any()):
             raise DataError(f"dataset {dataset.info.name!r}: {split!r} contains unlabelled nodes")
-    if normalize_features:
-        graph.x = row_normalize(graph.x)
-    return dataset
-
-
-def node_optimizer(model, lr: float, weight_decay: float) -> torch.optim.Adam:
-    """Adam over the model's parameter groups (`cogdl.models.base.parameter_groups`)."""
-    return torch.optim.Adam(parameter_groups(model, weight_decay), lr=lr)
+    if not normalize_features:
+        return dataset
+    return NodeSplitDataset(info=dataset.info, graph=graph.with_node_fields(x=row_normalize(graph.x)))
 
 
 def cross_entropy_step(model, graph, x, mask: torch.Tensor, optimizer) -> float:
@@ -78,36 +61,55 @@ def cross_entropy_step(model, graph, x, mask: torch.Tensor, optimizer) -> float:
     return loss.item()
 
 
+def split_metrics(y: torch.Tensor, prediction: torch.Tensor, masks: dict, splits) -> dict[str, float]:
+    """`{split}_{metric}` of `classification_metrics` for each split."""
+    return {f"{split}_{name}": value for split in splits
+            for name, value in classification_metrics(y[masks[split]], prediction[masks[split]]).items()}
+
+
 @register_task("node_classification")
 class NodeClassification(Task):
     """Train on `train`, select on `val`, report `val_*` and `test_*` acc / micro-F1 / macro-F1."""
 
     Config = NodeClassificationConfig
+    accepts = (NodeSplitDataset,)
     search_metric = "val_acc"
+    supports_refit = True
 
-    def prepare(self, dataset: Dataset, config: NodeClassificationConfig) -> Dataset:
+    def prepare(self, dataset: NodeSplitDataset, config: NodeClassificationConfig) -> NodeSplitDataset:
         return prepare_node_split(dataset, config.normalize_features, "node_classification")
 
-    def run(self, model, dataset: Dataset, config: NodeClassificationConfig, device, progress=None, context=None):
-        graph = dataset.graph.to(device)
-        x, y, masks = maybe_sparse(graph.x), graph.y, graph.masks
-        optimizer = node_optimizer(model, config.lr, config.weight_decay)
+    def model_sizes(self, prepared: NodeSplitDataset, config) -> ModelSizes:
+        return ModelSizes(prepared.info.num_features, prepared.info.num_classes)
 
-        def train_step() -> float:
-            return cross_entropy_step(model, graph, x, masks["train"], optimizer)
-
-        def validate() -> tuple[float, float]:
-            logits = model(graph, x)[masks["val"]]
-            return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
-
-        outcome = fit(model, train_step, validate, config.epochs, config.patience, progress, config.select_on,
-                      context.on_epoch if context else None)
+    def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
+        trainer = context.trainer(config)
+        graph = trainer.place(prepared.graph)
+        if context.refit_epochs is None:
+            return fit_and_evaluate(model, graph, trainer, context.evaluate_test)
+        x, masks = maybe_sparse(graph.x), graph.masks
+        fit_mask = masks["train"] | masks["val"]
+        outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(model, graph, x, fit_mask, optimizer),
+                              epochs=context.refit_epochs)
         with torch.no_grad():
             prediction = model(graph, x).argmax(1)
-        metrics = {}
-        for split in ("val", "test") if context is None or context.evaluate_test else ("val",):
-            for name, value in classification_metrics(y[masks[split]], prediction[masks[split]]).items():
-                metrics[f"{split}_{name}"] = value
-        metrics.update(best_epoch=outcome.best_epoch, epochs_run=outcome.epochs_run,
-                       fit_seconds=outcome.seconds)
-        return metrics
+        return {**split_metrics(graph.y, prediction, masks, ("test",)), "epochs_run": outcome.epochs_run,
+                "fit_seconds": outcome.seconds}
+
+
+def fit_and_evaluate(model, graph, trainer, evaluate_test: bool = True) -> dict[str, float]:
+    """Train `model` on the `train` nodes of `graph` (on the trainer's device) with `trainer`'s loop,
+    selecting on `val`; return the selected weights' metrics on `val` (and `test`)."""
+    x, y, masks = maybe_sparse(graph.x), graph.y, graph.masks
+
+    def validate() -> tuple[float, float]:
+        logits = model(graph, x)[masks["val"]]
+        return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
+
+    outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(model, graph, x, masks["train"], optimizer),
+                          validate)
+    with torch.no_grad():
+        prediction = model(graph, x).argmax(1)
+    splits = ("val", "test") if evaluate_test else ("val",)
+    return {**split_metrics(y, prediction, masks, splits), "best_epoch": outcome.best_epoch,
+            "epochs_run": outcome.epochs_run, "fit_seconds": outcome.seconds}

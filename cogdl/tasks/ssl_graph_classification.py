@@ -2,7 +2,7 @@
 
 "GraphMAE: Self-Supervised Masked Graph Autoencoders", Hou et al., KDD 2022, sec. 4.2.
 1. Pretrain the model's `loss(graph, x)` on all graphs (no labels), shuffled mini-batches of
-   `batch_size` graphs, Adam (cosine decay with `cosine_schedule`), `epochs` epochs.
+   `batch_size` graphs, Adam (the learning rate decayed by `schedule`), `epochs` epochs.
 2. Embed each graph: h_G = POOL({model(graph, x)_i : i in G}), POOL = `pooling` (mean/max/sum).
 3. Probe: stratified `folds`-fold cross-validation; in each fold an SVM (scikit-learn's SVC, RBF
    kernel) whose C is chosen from `SVM_C_GRID` by a 5-fold grid search on the training folds alone,
@@ -29,7 +29,6 @@ gave 74.30, 76.10, 75.20, 75.00, 73.80, above the mean of splits 1-9 for every s
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +37,15 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC
 
 from cogdl.config import Choice, Interval
+from cogdl.data.dataset import GraphCollectionDataset
 from cogdl.data.graph_collection import iterate_batches
+from cogdl.models.base import ModelSizes, SelfSupervised
 from cogdl.nn.pooling import POOLINGS, global_pool
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.tasks.graph_classification import GraphClassification, graph_folds
-from cogdl.trainer import pretrain
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.tasks.graph_classification import check_folds, graph_folds
+from cogdl.tasks.ssl_node_classification import self_supervised_step
+from cogdl.trainer import loop_fields
 
 #: the SVM's C values searched in every fold (GraphMAE's grid)
 SVM_C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
@@ -52,18 +54,14 @@ FIXED_FOLD_SEED = 0
 
 
 @dataclass
-class SSLGraphClassificationConfig:
-    epochs: int = field(default=100, metadata={"help": "pretraining epochs"})
-    lr: float = field(default=1.5e-4, metadata={"help": "pretraining Adam learning rate"})
-    weight_decay: float = field(default=0.0, metadata={"help": "pretraining L2 weight decay"})
-    cosine_schedule: bool = field(default=False, metadata={"help": "cosine learning-rate decay over the pretraining epochs"})
+class SSLGraphClassificationConfig(loop_fields(epochs=100, lr=1.5e-4, weight_decay=0.0, schedule="constant")):
     batch_size: int = field(default=32, metadata={"help": "graphs per pretraining mini-batch"})
     pooling: str = field(default="mean", metadata={"help": "graph readout of the node embeddings: mean, max or sum"})
     folds: int = field(default=10, metadata={"help": "cross-validation folds of the SVM probe"})
     fold_split: str = field(default="fixed", metadata={"help": "the probe's folds: fixed (one split for every seed, GraphMAE's) or run_seed (drawn with the run seed)"})
 
-    constraints = {"epochs": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0), "batch_size": Interval(1),
-                   "pooling": Choice(*POOLINGS), "folds": Interval(2), "fold_split": Choice("fixed", "run_seed")}
+    constraints = {"batch_size": Interval(1), "pooling": Choice(*POOLINGS), "folds": Interval(2),
+                   "fold_split": Choice("fixed", "run_seed")}
 
 
 def svm_cross_validation(embeddings: np.ndarray, labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
@@ -82,36 +80,35 @@ class SSLGraphClassification(Task):
     """Self-supervised pretraining on all graphs, then an SVM on pooled embeddings with k-fold CV."""
 
     Config = SSLGraphClassificationConfig
+    accepts = (GraphCollectionDataset,)
+    requires = (SelfSupervised,)
+    quick_config = {"epochs": 2, "folds": 2, "batch_size": 8}
 
-    def prepare(self, dataset, config: SSLGraphClassificationConfig):
-        return GraphClassification().prepare(dataset, config)
+    def prepare(self, dataset: GraphCollectionDataset, config: SSLGraphClassificationConfig) -> GraphCollectionDataset:
+        return check_folds(dataset, config.folds)
 
-    def run(self, model, dataset, config: SSLGraphClassificationConfig, device, progress=None, context=None):
-        seed = context.seed if context else 0
-        graphs = dataset.graphs
-        generator = torch.Generator().manual_seed(seed)
+    def model_sizes(self, prepared: GraphCollectionDataset, config) -> ModelSizes:
+        return ModelSizes(prepared.info.num_features, None)
 
-        def epoch(optimizer) -> float:
+    def run(self, model, prepared: GraphCollectionDataset, config: SSLGraphClassificationConfig, context: SeedContext):
+        graphs, trainer = prepared.graphs, context.trainer(config, fused_adam=True)
+        generator = torch.Generator().manual_seed(context.seed)
+
+        def train_epoch(optimizer) -> float:
             total = 0.0
             for ids in iterate_batches(len(graphs), config.batch_size, generator):
-                batch = graphs.batch(ids).to(device)
-                optimizer.zero_grad()
-                loss = model.loss(batch.graph, batch.graph.x)
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * ids.numel()
+                batch = trainer.place(graphs.batch(ids))
+                total += self_supervised_step(model, batch.graph, batch.graph.x, optimizer) * ids.numel()
             return total / len(graphs)
 
-        started = time.perf_counter()
-        final_loss = pretrain(model, epoch, config.epochs, config.lr, config.weight_decay, config.cosine_schedule, progress)
-        pretrain_seconds = time.perf_counter() - started
+        outcome = trainer.fit(model, train_epoch)
         pooled = []
         with torch.no_grad():
             for ids in iterate_batches(len(graphs), config.batch_size):
-                batch = graphs.batch(ids).to(device)
+                batch = trainer.place(graphs.batch(ids))
                 nodes = model(batch.graph, batch.graph.x)
                 pooled.append(global_pool(nodes, batch.graph_index, batch.num_graphs, config.pooling).cpu())
-        fold_seed = FIXED_FOLD_SEED if config.fold_split == "fixed" else seed
+        fold_seed = FIXED_FOLD_SEED if config.fold_split == "fixed" else context.seed
         accuracies = svm_cross_validation(torch.cat(pooled).numpy(), graphs.y.numpy(), config.folds, fold_seed)
         return {"test_acc": float(accuracies.mean()), "test_acc_fold_std": float(accuracies.std(ddof=1)),
-                "pretrain_seconds": pretrain_seconds, "final_loss": final_loss}
+                "pretrain_seconds": outcome.seconds, "final_loss": outcome.last_train_loss}

@@ -2,7 +2,7 @@
 
 "GraphMAE: Self-Supervised Masked Graph Autoencoders", Hou et al., KDD 2022, sec. 4.1.
 1. Pretrain the model's own self-supervised `loss(graph, x)` on the whole graph (no labels) for
-   `epochs` epochs with Adam; with `cosine_schedule` the learning rate follows
+   `epochs` epochs with Adam; with `schedule=cosine` the learning rate follows
    lr_e = lr * (1 + cos(pi e / epochs)) / 2.
 2. Freeze: embeddings H = model(graph, x).
 3. Probe: logistic regression (one linear layer, cross-entropy) on H of the public `train` nodes,
@@ -14,35 +14,26 @@ Metrics: `test_acc`, `val_acc` (and F1s) of the probe, `pretrain_seconds`, `fina
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from cogdl.config import Interval
-from cogdl.data.dataset import Dataset, DatasetInfo
+from cogdl.data.dataset import NodeSplitDataset
 from cogdl.data.graph import Graph
+from cogdl.models.base import ModelSizes, SelfSupervised
 from cogdl.nn.functional import maybe_sparse
 from cogdl.registry import register_task
-from cogdl.tasks.base import Task
-from cogdl.tasks.node_classification import NodeClassification, NodeClassificationConfig, prepare_node_split
-from cogdl.trainer import pretrain
+from cogdl.tasks.base import SeedContext, Task
+from cogdl.tasks.node_classification import fit_and_evaluate, prepare_node_split
+from cogdl.trainer import loop_fields
 
 
 @dataclass
-class SSLNodeClassificationConfig:
-    epochs: int = field(default=1500, metadata={"help": "pretraining epochs"})
-    lr: float = field(default=1e-3, metadata={"help": "pretraining Adam learning rate"})
-    weight_decay: float = field(default=2e-4, metadata={"help": "pretraining L2 weight decay"})
-    cosine_schedule: bool = field(default=True, metadata={"help": "cosine learning-rate decay over the pretraining epochs"})
-    probe_epochs: int = field(default=300, metadata={"help": "linear-probe training epochs"})
-    probe_lr: float = field(default=1e-2, metadata={"help": "linear-probe Adam learning rate"})
-    probe_weight_decay: float = field(default=1e-4, metadata={"help": "linear-probe L2 weight decay"})
+class SSLNodeClassificationConfig(loop_fields(epochs=1500, lr=1e-3, weight_decay=2e-4, schedule="cosine"),
+                                  loop_fields(prefix="probe_", label="linear probe: ", epochs=300, lr=1e-2,
+                                              weight_decay=1e-4)):
     normalize_features: bool = field(default=True, metadata={"help": "divide each feature row by its sum"})
-
-    constraints = {"epochs": Interval(1), "lr": Interval(0.0), "weight_decay": Interval(0.0), "probe_epochs": Interval(1),
-                   "probe_lr": Interval(0.0), "probe_weight_decay": Interval(0.0)}
 
 
 class LinearProbe(nn.Module):
@@ -56,37 +47,39 @@ class LinearProbe(nn.Module):
         return self.linear(x)
 
 
+def self_supervised_step(model, graph, x, optimizer) -> float:
+    """One optimiser step on the model's own loss; returns the loss."""
+    optimizer.zero_grad()
+    loss = model.loss(graph, x)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 @register_task("ssl_node_classification")
 class SSLNodeClassification(Task):
     """Self-supervised pretraining, then a logistic-regression probe on the frozen embeddings."""
 
     Config = SSLNodeClassificationConfig
+    accepts = (NodeSplitDataset,)
+    requires = (SelfSupervised,)
+    quick_config = {"epochs": 2, "probe_epochs": 3}
 
-    def prepare(self, dataset: Dataset, config: SSLNodeClassificationConfig) -> Dataset:
+    def prepare(self, dataset: NodeSplitDataset, config: SSLNodeClassificationConfig) -> NodeSplitDataset:
         return prepare_node_split(dataset, config.normalize_features, "ssl_node_classification")
 
-    def run(self, model, dataset: Dataset, config: SSLNodeClassificationConfig, device, progress=None, context=None):
-        graph = dataset.graph.to(device)
+    def model_sizes(self, prepared: NodeSplitDataset, config) -> ModelSizes:
+        return ModelSizes(prepared.info.num_features, None)
+
+    def run(self, model, prepared: NodeSplitDataset, config: SSLNodeClassificationConfig, context: SeedContext):
+        pretraining = context.trainer(config, fused_adam=True)
+        graph = pretraining.place(prepared.graph)
         x = maybe_sparse(graph.x)  # bag-of-words features stay sparse in the first layer
-
-        def step(optimizer) -> float:
-            optimizer.zero_grad()
-            loss = model.loss(graph, x)
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-
-        started = time.perf_counter()
-        final_loss = pretrain(model, step, config.epochs, config.lr, config.weight_decay, config.cosine_schedule, progress)
-        pretrain_seconds = time.perf_counter() - started
+        outcome = pretraining.fit(model, lambda optimizer: self_supervised_step(model, graph, x, optimizer))
         with torch.no_grad():
             embeddings = model(graph, x).detach()
         frozen = Graph(graph.rowptr, graph.col, x=embeddings, y=graph.y, masks=graph.masks)
-        info = DatasetInfo(dataset.info.name, embeddings.shape[1], dataset.info.num_classes)
-        probe_config = NodeClassificationConfig(epochs=config.probe_epochs, patience=config.probe_epochs,
-                                                lr=config.probe_lr, weight_decay=config.probe_weight_decay,
-                                                normalize_features=False, select_on="acc")
-        probe = LinearProbe(embeddings.shape[1], info.num_classes).to(device)
-        metrics = NodeClassification().run(probe, Dataset(frozen, info), probe_config, device)
-        metrics.update(pretrain_seconds=pretrain_seconds, final_loss=final_loss)
-        return metrics
+        probing = context.trainer(config, prefix="probe_", main=False)
+        probe = probing.place(LinearProbe(embeddings.shape[1], prepared.info.num_classes))
+        metrics = fit_and_evaluate(probe, frozen, probing)
+        return {**metrics, "pretrain_seconds": outcome.seconds, "final_loss": outcome.last_train_loss}

@@ -5,6 +5,7 @@ import gzip
 import pytest
 import torch
 
+from cogdl.data.dataset import HeteroLinkDataset, HeteroNodeDataset
 from cogdl.datasets.hgb import load_hgb_card, load_hgb_folder
 from cogdl.errors import DataError
 from hgb_fixtures import write_link_prediction_folder, write_node_classification_folder
@@ -18,7 +19,7 @@ def test_hgb_dblp_matches_the_published_counts(data_root):
     assert [r.num_edges for r in graph.relations] == [19645, 85810, 14328, 19645, 85810, 14328]
     assert [tuple(f.shape) if f is not None else None for f in graph.features] == [
         (4057, 334), (14328, 4231), (7723, 50), None]
-    assert dataset.kind == "node" and dataset.target_type == 0 and dataset.info.num_classes == 4
+    assert isinstance(dataset, HeteroNodeDataset) and dataset.target_type == 0 and dataset.info.num_classes == 4
     assert dataset.train_ids.numel() == 1217 and dataset.test_ids.numel() == 2840
     assert not dataset.info.multi_label and int(dataset.y[dataset.test_ids].min()) >= 0
     typed = graph.to_homogeneous()
@@ -34,14 +35,14 @@ def test_folder_with_crlf_gz_and_multi_label_loads(tmp_path):
     (folder / "link.dat.gz").write_bytes(gzip.compress(link.read_bytes()))
     link.unlink()
     dataset = load_hgb_folder(folder)
-    assert dataset.kind == "node" and dataset.info.multi_label
+    assert isinstance(dataset, HeteroNodeDataset) and dataset.info.multi_label
     assert dataset.y.shape == (180, 3) and dataset.graph.features[1] is None
     assert dataset.info.name == f"hgb:{folder}"
 
 
 def test_link_prediction_is_chosen_by_the_files_present(tmp_path):
     dataset = load_hgb_folder(write_link_prediction_folder(tmp_path / "lp"))
-    assert dataset.kind == "link" and sorted(dataset.test_links) == [0]
+    assert isinstance(dataset, HeteroLinkDataset) and sorted(dataset.test_links) == [0]
     assert dataset.info.metric == "roc_auc"
 
 
@@ -98,4 +99,20 @@ def test_unpinned_card_without_files_points_to_the_official_archive(tmp_path, mo
 def test_unpinned_card_loads_a_user_copy_in_the_format(tmp_path):
     write_link_prediction_folder(tmp_path / "hgb-lastfm")
     dataset = load_hgb_card("hgb-lastfm", tmp_path)
-    assert dataset.kind == "link" and dataset.info.name == "hgb-lastfm"
+    assert isinstance(dataset, HeteroLinkDataset) and dataset.info.name == "hgb-lastfm"
+
+
+def test_link_types_are_inferred_when_info_dat_declares_none(tmp_path):
+    """The loader infers undeclared link types from their end points; it used to stop at the second
+    type ("unknown link type 1; declared: [0]"), as it did on the real LastFM files."""
+    folder = write_link_prediction_folder(tmp_path / "lp")
+    (folder / "info.dat").write_text('{"node.dat": {}, "link.dat": {}}')
+    dataset = load_hgb_folder(folder)
+    assert [(r.id, r.src_type, r.dst_type) for r in dataset.graph.relations] == [(0, 0, 1), (1, 0, 0)]
+    assert sorted(dataset.test_links) == [0]
+
+
+def test_real_lastfm_link_prediction_files_load(data_root):
+    dataset = load_hgb_card("hgb-lastfm", data_root)
+    assert isinstance(dataset, HeteroLinkDataset) and dataset.graph.node_type_names == ["0", "1", "2"]
+    assert [r.id for r in dataset.graph.relations] == [0, 1, 2] and sorted(dataset.test_links) == [0]

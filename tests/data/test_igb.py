@@ -71,12 +71,13 @@ def test_igb_load_rejects_a_changed_npz_and_names_the_build_command(igb_root):
         load_igb("igb-cora", igb_root)
 
 
-def test_igb_dataset_without_the_benchmark_flag_is_a_one_line_error(igb_root, cli):
+def test_igb_dataset_without_its_protocol_is_a_one_line_error_naming_it(igb_root, cli):
     build_igb("igb-citeseer", igb_root, graphs=2, walk_length=50)
     status, _, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "igb-citeseer",
                          "--data-root", str(igb_root))
     assert status == 2 and err.count("\n") == 1
-    assert "holds 2 IGB graphs: run it with `cogdl train --benchmark igb" in err
+    assert ("task 'node_classification' does not take dataset 'igb-citeseer' (many i.i.d. graphs, each with a node "
+            "split); tasks that do: none; protocols that run it: igb (--protocol NAME)") in err
 
 
 def test_igb_build_of_an_unknown_dataset_exits_2(igb_root, cli):

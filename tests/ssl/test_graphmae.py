@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cogdl import experiment
-from cogdl.data import DatasetInfo
+from cogdl.models.base import ModelSizes
 from cogdl.models.graphmae import GraphMAE, scaled_cosine_error, scaled_cosine_error_of_linear
 import cogdl.tasks.ssl_graph_classification as ssl_graph_classification
 from cogdl.tasks.ssl_graph_classification import svm_cross_validation
@@ -15,7 +15,7 @@ from tu_fixtures import write_tu_folder
 
 def _model(**overrides):
     config = GraphMAE.Config(hidden_size=16, num_heads=2, **overrides)
-    return GraphMAE(config, DatasetInfo("tiny", num_features=6, num_classes=2))
+    return GraphMAE(config, ModelSizes(6, None))
 
 
 def test_mask_replaces_the_masked_rows_by_the_token_or_other_nodes():
@@ -45,7 +45,7 @@ def test_gat_loss_on_the_needed_rows_is_eq_3_as_written(width, hidden, heads, ou
     x = torch.rand(60, width) * (torch.rand(60, width) < 0.5)
     config = GraphMAE.Config(hidden_size=hidden, num_heads=heads, num_out_heads=out_heads, num_layers=layers,
                              norm=norm, replace_rate=0.2, dropout=0.0, attn_dropout=0.0)
-    model = GraphMAE(config, DatasetInfo("tiny", width, 2))
+    model = GraphMAE(config, ModelSizes(width, None))
     with torch.no_grad():
         model.mask_token.normal_()
         model.decoder.conv.bias.normal_()
@@ -70,7 +70,7 @@ def test_sparse_inputs_give_the_dense_loss_and_gradients():
     graph, _ = random_graph(num_nodes=40, num_edges=160)
     x = torch.rand(40, 24) * (torch.rand(40, 24) < 0.3)
     # features wider than the hidden layer: the decoder's loss takes `scaled_cosine_error_of_linear`
-    model = GraphMAE(GraphMAE.Config(hidden_size=8, num_heads=2, replace_rate=0.2), DatasetInfo("tiny", 24, 2))
+    model = GraphMAE(GraphMAE.Config(hidden_size=8, num_heads=2, replace_rate=0.2), ModelSizes(24, None))
     assert model.decoder.conv.can_project_after(torch.zeros(40, 8))
     with torch.no_grad():
         model.decoder.conv.bias.normal_()
@@ -193,7 +193,7 @@ def test_svm_cross_validation_separates_separable_classes():
 
 
 def test_gat_layers_take_dgl_s_init_scale():
-    model = GraphMAE(GraphMAE.Config(hidden_size=512, num_heads=4), DatasetInfo("wide", 1433, 7))
+    model = GraphMAE(GraphMAE.Config(hidden_size=512, num_heads=4), ModelSizes(1433, None))
     weight = model.encoder[0].conv.weight
     expected_std = (2.0 * 2.0 / (weight.shape[0] + weight.shape[1])) ** 0.5  # gain^2 * 2 / (fan_in + fan_out)
     assert abs(weight.std().item() / expected_std - 1) < 0.02

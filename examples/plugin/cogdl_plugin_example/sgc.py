@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes
 from cogdl.nn import gcn_norm
 from cogdl.nn.functional import dropout, project
 from cogdl.ops import spmm
@@ -34,9 +34,9 @@ class SGC(Model):
     Config = SGCConfig
     supported_tasks = ("node_classification",)
 
-    def __init__(self, config: SGCConfig, info):
-        super().__init__(config, info)
-        self.linear = nn.Linear(info.num_features, info.num_classes)
+    def __init__(self, config: SGCConfig, sizes: ModelSizes):
+        super().__init__(config, sizes)
+        self.linear = nn.Linear(sizes.in_features, sizes.out_features)
 
     def forward(self, graph, x):
         h = project(dropout(x, self.config.dropout, self.training), self.linear.weight)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from cogdl.benchmarks.igb import (SPLIT_CODES, IGBSampler, acceptance_probability, edge_label_distribution,
+from cogdl.datasets.igb_sampler import (SPLIT_CODES, IGBSampler, acceptance_probability, edge_label_distribution,
                                   kl_divergence, label_distribution)
 
 

@@ -1,0 +1,136 @@
+"""The protocol contract: how the runs of one experiment are organised into a `Result`.
+
+A protocol turns a `RunSpec` (task, model and dataset names, the config layers, the seeds, where
+to run) into a `Result`: one record per run, where a run is what the variance is over (a seed, or
+a graph of a benchmark with many graphs). Built in: `seeds` (one run per seed, `cogdl.protocols.seeds`)
+and `igb` (select on mean validation over many i.i.d. graphs, refit on train + validation,
+`cogdl.protocols.igb`). A plugin adds one with an entry point in the group `cogdl.protocols`, or
+`@cogdl.register_protocol("name")`.
+
+A protocol declares
+- `accepts`: the dataset shapes it runs over (empty: whatever its task accepts);
+- `per_seed`: True when a run over seeds S is the runs over each seed of S, so callers may split
+  the seeds over processes and keep each seed's result (`cogdl reproduce --resume`); False when
+  one run is indivisible (it then uses `RunSpec.jobs` processes itself);
+- `takes_grid`: whether it selects among the settings of `RunSpec.grid`;
+- `unit`: what one record is over (`"seed"`, `"graph"`), the name of its folders in the run folder.
+
+The helpers below are the steps every protocol shares: resolving the config, loading and checking
+the dataset, building a model for a run and running it once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+import torch
+
+from cogdl.config import ResolvedConfig, resolve
+from cogdl.data.root import data_root as resolve_data_root
+from cogdl.errors import ConfigError, DataError
+from cogdl.models.base import check_abilities
+from cogdl.registry import DATASETS, MODELS, TASKS
+from cogdl.result import Result, RunSpec
+from cogdl.tasks.base import SeedContext, Task
+
+
+class Protocol:
+    accepts: ClassVar[tuple[type, ...]] = ()
+    per_seed: ClassVar[bool] = True
+    takes_grid: ClassVar[bool] = False
+    unit: ClassVar[str] = "seed"
+
+    def run(self, spec: RunSpec) -> Result:
+        raise NotImplementedError
+
+
+# -- steps shared by protocols ------------------------------------------------------------------
+def task_and_model(task: str, model: str) -> tuple[type[Task], type]:
+    """The registered task and model classes; an error if the model does not declare the task."""
+    task_cls, model_cls = TASKS.get(task), MODELS.get(model)
+    if task not in model_cls.supported_tasks:
+        raise ConfigError(f"model {model!r} does not support task {task!r}; it supports: "
+                          + ", ".join(model_cls.supported_tasks))
+    return task_cls, model_cls
+
+
+def resolve_spec(spec: RunSpec, extra_layers=()) -> tuple[type[Task], type, ResolvedConfig]:
+    """The task and model classes and the config resolved from the spec's layers (then `extra_layers`)."""
+    task_cls, model_cls = task_and_model(spec.task, spec.model)
+    return task_cls, model_cls, resolve(model_cls.Config, task_cls.Config, [*spec.layers, *extra_layers])
+
+
+def load_dataset(name: str, data_root=None):
+    return DATASETS.get(name)(resolve_data_root(data_root))
+
+
+def tasks_accepting(dataset) -> list[str]:
+    return [e.name for e in TASKS.entries() if isinstance(dataset, tuple(e.obj.accepts))]
+
+
+def check_task_accepts(task_name: str, task_cls: type[Task], dataset, protocol: str) -> None:
+    """A DataError, generated from the declarations, unless `task_cls` takes `dataset`'s shape."""
+    if isinstance(dataset, tuple(task_cls.accepts)):
+        return
+    from cogdl.registry import PROTOCOLS
+
+    others = ", ".join(tasks_accepting(dataset)) or "none"
+    protocols = [e.name for e in PROTOCOLS.entries() if e.name != protocol and isinstance(dataset, tuple(e.obj.accepts))]
+    hint = f"; protocols that run it: {', '.join(protocols)} (--protocol NAME)" if protocols else ""
+    raise DataError(f"task {task_name!r} does not take dataset {dataset.describe()}; tasks that do: {others}{hint}")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resolved: ResolvedConfig, prepared,
+             context: SeedContext) -> dict[str, Any]:
+    """One run: seed everything with `context.seed`, build the model for `prepared`, check that it
+    has the abilities the task requires, and let the task train and evaluate it."""
+    sizes = task.model_sizes(prepared, resolved.task)
+    seed_everything(context.seed)
+    model = model_cls(resolved.model, sizes)
+    check_abilities(model, type(task).requires, model_name, task_name)
+    return task.run(model.to(context.device), prepared, resolved.task, context)
+
+
+def map_runs(function: Callable, calls: list[tuple], jobs: int = 1, initializer: Callable | None = None,
+             initargs: tuple = (), on_result: Callable[[int, Any], None] | None = None) -> list:
+    """`[function(*call) for call in calls]`: in this process when `jobs` is 1, else in `jobs` spawned
+    worker processes, each with `cpu_count // jobs` torch threads (a run's values repeat at the same
+    thread count). `initializer(*initargs)` prepares each process first; `on_result(index, value)`
+    is called as each call finishes (e.g. to save it at once)."""
+    results: list = [None] * len(calls)
+
+    def finished(index: int, value) -> None:
+        results[index] = value
+        if on_result is not None:
+            on_result(index, value)
+
+    if jobs <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        for index, call in enumerate(calls):
+            finished(index, function(*call))
+        return results
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
+                             initargs=(threads, initializer, initargs)) as pool:
+        futures = {pool.submit(function, *call): index for index, call in enumerate(calls)}
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
+    return results
+
+
+def _init_worker(threads: int, initializer: Callable | None, initargs: tuple) -> None:
+    torch.set_num_threads(threads)
+    if initializer is not None:
+        initializer(*initargs)
