@@ -1,8 +1,9 @@
 """Registries of models, datasets, tasks and protocols, filled from three places.
 
-1. Built-ins: the modules of `cogdl.models`, `cogdl.datasets`, `cogdl.tasks` and `cogdl.protocols`
-   register themselves with the decorators below when their package is imported (on the first
-   lookup, so importing this module costs nothing).
+1. Built-ins: every module of the packages `cogdl.models`, `cogdl.datasets`, `cogdl.tasks` and
+   `cogdl.protocols` is imported on the first lookup and registers itself with the decorators
+   below, so a new built-in model is one new file in `cogdl/models/` (importing this module costs
+   nothing).
 2. Plugins: installed distributions that declare an entry point in the group `cogdl.models`,
    `cogdl.datasets`, `cogdl.tasks` or `cogdl.protocols`; the entry point's name is the registered name.
 3. Code in a notebook or script: `@cogdl.register_model("name")`.
@@ -15,6 +16,7 @@ both; built-in names are reserved. A lookup of an unknown name lists the closest
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -88,7 +90,9 @@ class Registry:
         if self._discovered:
             return
         self._discovered = True
-        importlib.import_module(self.builtin_package)
+        package = importlib.import_module(self.builtin_package)
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{self.builtin_package}.{module.name}")
         for ep in entry_points(group=self.group):
             dist = ep.dist.name if ep.dist is not None else "unknown distribution"
             self._plugin_source = dist

@@ -1,3 +1,2 @@
-"""Built-in datasets: importing this package registers them (one module per family)."""
-
-from cogdl.datasets import hgb, igb, planetoid, tu  # noqa: F401
+"""Built-in datasets: one module per family; each registers its dataset ids when the registry
+imports it (`cogdl.registry`)."""

@@ -1,6 +1,6 @@
-"""Built-in models: importing this package registers them (one file per model)."""
+"""Built-in models: one file per model; each registers its model when the registry imports it
+(`cogdl.registry`), so a new model is one new file here."""
 
-from cogdl.models import appnp, gat, gcn, gcnii, gin, graphmae, graphsage, mixhop, mlp, rgcn, simple_hgn  # noqa: F401
-from cogdl.models.base import Model
+from cogdl.models.base import Model, ModelSizes
 
-__all__ = ["Model"]
+__all__ = ["Model", "ModelSizes"]

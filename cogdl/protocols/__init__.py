@@ -1,6 +1,6 @@
-"""Built-in protocols: importing this package registers them (one module per protocol)."""
+"""Built-in protocols: one file per protocol; each registers its protocol when the registry imports
+it (`cogdl.registry`)."""
 
-from cogdl.protocols import igb, seeds  # noqa: F401
 from cogdl.protocols.base import Protocol, Result, RunSpec
 
 __all__ = ["Protocol", "Result", "RunSpec"]

@@ -1,9 +1,6 @@
-"""Built-in tasks: importing this package registers them."""
+"""Built-in tasks: one file per task; each registers its task when the registry imports it
+(`cogdl.registry`)."""
 
-from cogdl.tasks import (  # noqa: F401
-    graph_classification, hetero_link_prediction, hetero_node_classification, node_classification, ssl_graph_classification,
-    ssl_node_classification,
-)
-from cogdl.tasks.base import Task
+from cogdl.tasks.base import SeedContext, Task
 
-__all__ = ["Task"]
+__all__ = ["SeedContext", "Task"]
