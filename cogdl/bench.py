@@ -300,8 +300,40 @@ def graphmae_cases(device: str, data_root=None, settings: dict = GRAPHMAE_SETTIN
     return cases
 
 
+def feature_cases(device: str, data_root=None) -> list[Case]:
+    """A first layer on bag-of-words features, dropout 0.5 then `X W^T` (64 outputs), forward and
+    backward, for a model that takes sparse input (`SparseInput`): our `SparseFeatures` (CSR with
+    its transpose's structure cached) against torch's sparse CSR tensor and the dense matrix."""
+    from cogdl.data.root import data_root as resolve_root
+    from cogdl.datasets.planetoid import load_planetoid
+    from cogdl.nn.functional import SparseFeatures, dropout, project
+    from cogdl.tasks.node_classification import row_normalize
+
+    cases = []
+    for name in ("cora", "pubmed"):
+        x = row_normalize(load_planetoid(name, resolve_root(data_root)).graph.x).to(device)
+        ours, csr = SparseFeatures.from_dense(x), x.to_sparse_csr()
+        weight = torch.randn(64, x.shape[1], device=device, requires_grad=True)
+        density = f"{100 * csr.values().numel() / x.numel():.1f}% non-zero"
+        group = f"input layer {name} ({x.shape[1]} features, {density})"
+
+        def torch_csr(csr=csr):
+            values = torch.nn.functional.dropout(csr.values(), 0.5, True)
+            dropped = torch.sparse_csr_tensor(csr.crow_indices(), csr.col_indices(), values, csr.shape)
+            return torch.sparse.mm(dropped, weight.t())
+
+        cases += [
+            Case(group, "dense", "forward+backward", _backward(lambda x=x: dropout(x, 0.5, True) @ weight.t(), [weight]),
+                 baseline=True),
+            Case(group, "torch sparse CSR", "forward+backward", _backward(torch_csr, [weight])),
+            Case(group, "SparseFeatures", "forward+backward",
+                 _backward(lambda ours=ours: project(dropout(ours, 0.5, True), weight), [weight])),
+        ]
+    return cases
+
+
 #: `cogdl bench <what>` for the model-level benchmarks: the builder of its cases from (device, data_root)
-MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases}
+MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases, "features": feature_cases}
 
 
 # -- memory, one case per fresh process -----------------------------------------------------------
@@ -436,7 +468,7 @@ def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: 
 
 
 def run_model_cases(what: str, device: str, rounds: int, data_root=None, memory: bool = True) -> dict:
-    """`cogdl bench train` (GCN and GAT epochs against PyG) or `cogdl bench graphmae`."""
+    """`cogdl bench train` (GCN and GAT epochs against PyG), `cogdl bench graphmae` or `cogdl bench features`."""
     cases = MODEL_CASES[what](device, data_root)
     time_interleaved(cases, rounds, device=device)
     if memory:

@@ -1,4 +1,4 @@
-"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard | docs.
+"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard | docs | new.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -25,6 +25,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogdl", description="Graph-learning research toolkit and benchmark suite.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback behind an error (e.g. one raised inside a plugin model's code)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a model on a dataset for a task over seeds")
@@ -78,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train", "graphmae"),
-                       help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as written")
+    bench.add_argument("what", choices=("ops", "train", "graphmae", "features"),
+                       help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as "
+                            "written; features: a first layer on sparse bag-of-words features")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
     bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
@@ -125,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--leaderboard", metavar="DIR", help="leaderboard root (default: the one shipped with cogdl)")
     repro.add_argument("--data-root")
 
+    new = sub.add_parser("new", help="scaffold a plugin package")
+    new.add_argument("kind", choices=("model",))
+    new.add_argument("name", help="the model's registered name, e.g. my_gnn")
+    new.add_argument("--out", default=".", help="the folder to write cogdl-<name>/ into (default .)")
+
     docs = sub.add_parser("docs", help="write the generated documentation pages (tasks, models, datasets)")
     docs.add_argument("--out", default="docs", help="the docs folder (default ./docs)")
 
@@ -149,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except CogDLError as exc:
+        if args.debug:
+            raise
         print(f"cogdl: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -392,6 +402,18 @@ def cmd_reproduce(args) -> int:
     return 1 if args.check and any(row["status"] == "fail" for row in rows) else 0
 
 
+def cmd_new(args) -> int:
+    from pathlib import Path
+
+    from cogdl.scaffold import new_model
+
+    folder = new_model(args.name, Path(args.out))
+    print(f"pip install {folder} && pytest {folder / 'tests'} && "
+          f"cogdl train --task node_classification --dataset cora --model {args.name}")
+    print(folder)
+    return 0
+
+
 def cmd_docs(args) -> int:
     from pathlib import Path
 
@@ -423,4 +445,4 @@ def cmd_leaderboard(args) -> int:
 
 COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
             "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce,
-            "search": cmd_search, "docs": cmd_docs}
+            "search": cmd_search, "docs": cmd_docs, "new": cmd_new}

@@ -23,6 +23,11 @@ class ConfigError(CogDLError):
     """A config file or value that is malformed, unknown, of the wrong type or out of range."""
 
 
+class ModelError(CogDLError):
+    """A model (a plugin's, or one registered in a notebook) that returned what its task cannot use,
+    or raised inside its own code; the message names the model, its source, the task and the dataset."""
+
+
 def did_you_mean(name: str, valid) -> str:
     """`" (did you mean 'gcn'?)"` for the closest valid names, or the list of valid names."""
     valid = sorted(valid)

@@ -29,9 +29,13 @@ BUILTIN = "built-in"
 
 @dataclass(frozen=True)
 class Entry:
+    """A registered name: the object, where it comes from (`built-in`, a distribution or a module)
+    and whether it came through an entry point of an installed package (`plugin`)."""
+
     name: str
     obj: Any
     source: str
+    plugin: bool = False
 
 
 class Registry:
@@ -56,7 +60,7 @@ class Registry:
 
         return decorator
 
-    def add(self, name: str, obj: Any, source: str) -> None:
+    def add(self, name: str, obj: Any, source: str, plugin: bool = False) -> None:
         old = self._entries.get(name)
         if old is not None:
             if old.obj is obj:
@@ -65,7 +69,7 @@ class Registry:
                 f"{self.kind[:-1]} name {name!r} is registered twice: by {old.source} "
                 f"({_qualname(old.obj)}) and by {source} ({_qualname(obj)}); rename one of them"
             )
-        self._entries[name] = Entry(name, obj, source)
+        self._entries[name] = Entry(name, obj, source, plugin)
 
     def _source_of(self, obj) -> str:
         if self._plugin_source is not None:
@@ -103,7 +107,7 @@ class Registry:
                 continue
             finally:
                 self._plugin_source = None
-            self.add(ep.name, obj, dist)
+            self.add(ep.name, obj, dist, plugin=True)
 
     # -- lookup ------------------------------------------------------------------------------
     def get(self, name: str) -> Any:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes
+from cogdl.models.base import Model, ModelSizes, SparseInput
 from cogdl.models.mlp import MLP, MLPConfig
 from cogdl.nn import appnp_propagate
 from cogdl.registry import register_model
@@ -37,7 +37,7 @@ class APPNPConfig:
 
 
 @register_model("appnp")
-class APPNP(Model):
+class APPNP(Model, SparseInput):
     """An MLP's predictions propagated by approximate personalised PageRank."""
 
     Config = APPNPConfig

@@ -10,7 +10,8 @@ Every model declares
 - `forward(graph, x)`: `[N, sizes.out_features]` for node-level tasks;
 - the abilities its tasks need, by deriving from them (checked when the model is built, by
   `check_abilities`): `GraphLevel` (a graph-level forward), `SelfSupervised` (its own loss, and
-  a forward that embeds), `NodeEmbedder` (an embedding beside its forward);
+  a forward that embeds), `NodeEmbedder` (an embedding beside its forward); and `SparseInput`
+  where it takes bag-of-words features sparse (every other model receives a dense `torch.Tensor`);
 - optionally `parameter_groups(weight_decay)`: the optimiser's parameter groups, where the paper
   decays some weights differently from the task's `weight_decay` (default: one group).
 
@@ -31,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.errors import ConfigError
-from cogdl.nn.functional import dropout
+from cogdl.nn.functional import dropout, maybe_sparse
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,24 @@ class NodeEmbedder(Ability):
 
     def embed(self, graph, x) -> torch.Tensor:
         raise NotImplementedError
+
+
+class SparseInput(Ability):
+    """`forward(graph, x)` (and `loss`) take `x` as `cogdl.nn.functional.SparseFeatures` where the
+    node features are sparse enough (at most a quarter non-zero), through `cogdl.nn.functional`'s
+    `dropout` and `project`, which accept it as well as a dense tensor. A model without this ability
+    always receives a dense `torch.Tensor`.
+
+    NOTE: `SparseFeatures` is our own CSR type because it is faster here than torch's sparse CSR
+    tensor for a first layer's dropout + projection, forward and backward: its transpose's
+    structure is built once, where torch transposes in every backward (`cogdl bench features`,
+    `docs/performance.md`)."""
+
+
+def model_input(model: nn.Module, x: torch.Tensor):
+    """Node features `x` as `model` takes them: `SparseFeatures` where it declares `SparseInput` and
+    `x` is sparse enough (`maybe_sparse`), else the dense tensor itself."""
+    return maybe_sparse(x) if isinstance(model, SparseInput) else x
 
 
 def check_abilities(model: nn.Module, required: tuple[type, ...], name: str, task: str) -> None:

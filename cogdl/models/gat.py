@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Divisible, Interval
-from cogdl.models.base import Model, ModelSizes, stacked_forward
+from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
 from cogdl.nn import GATConv
 from cogdl.registry import register_model
 
@@ -47,7 +47,7 @@ class GATConfig:
 
 
 @register_model("gat")
-class GAT(Model):
+class GAT(Model, SparseInput):
     """Velickovic et al.'s GAT for node classification."""
 
     Config = GATConfig

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, ModelSizes, stacked_forward
+from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
 from cogdl.nn import GCNConv, gcn_propagate
 from cogdl.registry import register_model
 
@@ -45,7 +45,7 @@ class GCNConfig:
 
 
 @register_model("gcn")
-class GCN(Model):
+class GCN(Model, SparseInput):
     """Kipf & Welling's GCN for node classification."""
 
     Config = GCNConfig

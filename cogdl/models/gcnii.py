@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes
+from cogdl.models.base import Model, ModelSizes, SparseInput
 from cogdl.nn import GCNIIConv, gcnii_beta
 from cogdl.nn.functional import dropout, project
 from cogdl.registry import register_model
@@ -41,7 +41,7 @@ class GCNIIConfig:
 
 
 @register_model("gcnii")
-class GCNII(Model):
+class GCNII(Model, SparseInput):
     """Deep GCN with initial residual and identity mapping."""
 
     Config = GCNIIConfig

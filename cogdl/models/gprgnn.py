@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes
+from cogdl.models.base import Model, ModelSizes, SparseInput
 from cogdl.models.mlp import MLP, MLPConfig
 from cogdl.nn import gcn_propagate
 from cogdl.nn.functional import dropout
@@ -64,7 +64,7 @@ def gpr_propagate(graph, h: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
 
 
 @register_model("gprgnn")
-class GPRGNN(Model):
+class GPRGNN(Model, SparseInput):
     """An MLP's predictions propagated by a learned generalized-PageRank polynomial of Â."""
 
     Config = GPRGNNConfig

@@ -32,7 +32,7 @@ from torch import nn
 
 from cogdl.config import Choice, Divisible, Interval
 from cogdl.data.graph import in_neighbours, row_block
-from cogdl.models.base import Model, ModelSizes, SelfSupervised
+from cogdl.models.base import Model, ModelSizes, SelfSupervised, SparseInput
 from cogdl.nn import GATConv, GINConv, gin_mlp
 from cogdl.nn.functional import SparseFeatures, dropout, project, project_scaled_token
 from cogdl.registry import register_model
@@ -140,7 +140,7 @@ class _Layer(nn.Module):
 
 
 @register_model("graphmae")
-class GraphMAE(Model, SelfSupervised):
+class GraphMAE(Model, SelfSupervised, SparseInput):
     """Masked feature reconstruction with a re-masked one-layer decoder; `forward` embeds."""
 
     Config = GraphMAEConfig

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, ModelSizes, stacked_forward
+from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
 from cogdl.nn import SAGEConv
 from cogdl.nn.sage_conv import AGGREGATORS
 from cogdl.registry import register_model
@@ -37,7 +37,7 @@ class GraphSAGEConfig:
 
 
 @register_model("graphsage")
-class GraphSAGE(Model):
+class GraphSAGE(Model, SparseInput):
     """GraphSAGE with mean / sum / max aggregation, trained full-batch."""
 
     Config = GraphSAGEConfig

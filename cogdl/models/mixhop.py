@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Divisible, Interval
-from cogdl.models.base import Model, ModelSizes
+from cogdl.models.base import Model, ModelSizes, SparseInput
 from cogdl.nn import MixHopConv
 from cogdl.nn.functional import dropout
 from cogdl.registry import register_model
@@ -43,7 +43,7 @@ class MixHopConfig:
 
 
 @register_model("mixhop")
-class MixHop(Model):
+class MixHop(Model, SparseInput):
     """Higher-order graph convolution mixing powers of the adjacency."""
 
     Config = MixHopConfig

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes
+from cogdl.models.base import Model, ModelSizes, SparseInput
 from cogdl.nn.functional import dropout, project
 from cogdl.registry import register_model
 
@@ -29,7 +29,7 @@ class MLPConfig:
 
 
 @register_model("mlp")
-class MLP(Model):
+class MLP(Model, SparseInput):
     """Feature-only multi-layer perceptron."""
 
     Config = MLPConfig

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any, Callable, ClassVar
@@ -32,9 +33,9 @@ import torch
 
 from cogdl.config import ResolvedConfig, resolve
 from cogdl.data.root import data_root as resolve_data_root
-from cogdl.errors import ConfigError, DataError
+from cogdl.errors import CogDLError, ConfigError, DataError, ModelError
 from cogdl.models.base import check_abilities
-from cogdl.registry import DATASETS, MODELS, TASKS
+from cogdl.registry import BUILTIN, DATASETS, MODELS, TASKS
 from cogdl.result import Result, RunSpec
 from cogdl.tasks.base import SeedContext, Task
 
@@ -94,12 +95,48 @@ def seed_everything(seed: int) -> None:
 def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resolved: ResolvedConfig, prepared,
              context: SeedContext) -> dict[str, Any]:
     """One run: seed everything with `context.seed`, build the model for `prepared`, check that it
-    has the abilities the task requires, and let the task train and evaluate it."""
+    has the abilities the task requires, and let the task train and evaluate it.
+
+    An exception raised inside the code of a model that is not built in (a plugin's, or one
+    registered in a notebook) becomes one `ModelError` line naming the model, its source, the method
+    and the dataset (`cogdl --debug` shows the traceback); errors in CogDL's own code stay tracebacks."""
     sizes = task.model_sizes(prepared, resolved.task)
+    label, built_in = describe_model(model_name, model_cls)
+    context.model, context.task = label, task_name
     seed_everything(context.seed)
-    model = model_cls(resolved.model, sizes)
-    check_abilities(model, type(task).requires, model_name, task_name)
-    return task.run(model.to(context.device), prepared, resolved.task, context)
+    try:
+        model = model_cls(resolved.model, sizes)
+        check_abilities(model, type(task).requires, model_name, task_name)
+        return task.run(model.to(context.device), prepared, resolved.task, context)
+    except CogDLError:
+        raise
+    except Exception as exc:
+        method = None if built_in else method_that_raised(exc, model_cls)
+        if method is None:
+            raise
+        raise ModelError(f"{label} failed in {method} on {context.dataset}: {type(exc).__name__}: {exc} "
+                         "(cogdl --debug shows the traceback)") from exc
+
+
+def describe_model(name: str, model_cls: type) -> tuple[str, bool]:
+    """`("model 'my_gnn' (package my-gnn)", False)`: how messages name a model, and whether it is built in."""
+    entry = MODELS.entry(name) if name in MODELS else None
+    if entry is None or entry.obj is not model_cls:
+        return f"model {name!r} (module {model_cls.__module__})", False
+    if entry.source == BUILTIN:
+        return f"model {name!r} (built-in)", True
+    return f"model {name!r} ({'package' if entry.plugin else 'module'} {entry.source})", False
+
+
+def method_that_raised(exc: BaseException, model_cls: type) -> str | None:
+    """The model's method (`forward`, `__init__`, ...) through which `exc` was raised, or None when
+    its traceback never passes through the code of the model's package."""
+    package = model_cls.__module__.split(".")[0]
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        module = frame.f_globals.get("__name__", "")
+        if module == model_cls.__module__ or module.startswith(package + ".") or module == package:
+            return frame.f_code.co_name
+    return None
 
 
 def map_runs(function: Callable, calls: list[tuple], jobs: int = 1, initializer: Callable | None = None,

@@ -65,7 +65,7 @@ def _one_graph(spec: RunSpec, flat: dict, g: int, refit_epochs: int | None) -> d
     task = task_cls()
     prepared = task.prepare(_worker["dataset"].graph_dataset(g), resolved.task)
     context = SeedContext(spec.seeds[0] + g, _worker["device"], evaluate_test=refit_epochs is not None,
-                          refit_epochs=refit_epochs)
+                          refit_epochs=refit_epochs, dataset=f"{spec.dataset} graph {g}")
     return run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
 
 

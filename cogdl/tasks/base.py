@@ -27,6 +27,7 @@ from typing import Callable, ClassVar
 
 import torch
 
+from cogdl.errors import ModelError
 from cogdl.trainer import Epoch, LoopConfig, Trainer
 
 
@@ -46,6 +47,7 @@ class SeedContext:
         export_predictions: whether the user asked for prediction files (`--export-predictions`).
         artifacts: file name -> text, written into the run's folder (e.g. the split).
         predictions: file name -> text, written into the export folder when asked for.
+        model, task, dataset: what runs, for messages (`model` as "model 'gcn' (built-in)").
     """
 
     seed: int = 0
@@ -57,12 +59,40 @@ class SeedContext:
     export_predictions: bool = False
     artifacts: dict[str, str] = field(default_factory=dict)
     predictions: dict[str, str] = field(default_factory=dict)
+    model: str = "the model"
+    task: str = ""
+    dataset: str = ""
 
     def trainer(self, config, prefix: str = "", fused_adam: bool = False, main: bool = True) -> Trainer:
         """The loop of the settings `config` holds under `prefix`, on this run's device; the main
         loop (`main`) also counts on the progress bar and calls the epoch hooks."""
         return Trainer(LoopConfig.of(config, prefix), self.device, self.progress if main else None,
                        self.hooks if main else (), fused_adam)
+
+    def output_check(self, meaning: str) -> Callable[[torch.Tensor, tuple[int, ...]], torch.Tensor]:
+        """A function `check(output, expected_shape)` that passes a model's output through and, on
+        its first call, checks it: a floating-point tensor of the expected shape (`meaning` says
+        what its rows and columns are) with finite values; anything else is a `ModelError` naming
+        the model, task and dataset."""
+        checked = []
+
+        def check(output, expected: tuple[int, ...]):
+            if checked:
+                return output
+            checked.append(True)
+            if not isinstance(output, torch.Tensor):
+                problem = f"returned a {type(output).__name__}, not a torch.Tensor"
+            elif not output.is_floating_point():
+                problem = f"returned a {output.dtype} tensor; expected floating point"
+            elif tuple(output.shape) != tuple(expected):
+                problem = f"returned shape {list(output.shape)}; expected {list(expected)} ({meaning})"
+            elif not bool(torch.isfinite(output).all()):
+                problem = "returned values that are not finite (nan or inf)"
+            else:
+                return output
+            raise ModelError(f"{self.model} {problem} on task {self.task!r}, dataset {self.dataset!r}")
+
+        return check
 
 
 class Task:

@@ -89,6 +89,7 @@ class GraphClassification(Task):
     def run(self, model, prepared: GraphCollectionDataset, config: GraphClassificationConfig, context: SeedContext):
         seed, trainer = context.seed, context.trainer(config, fused_adam=True)
         graphs, labels = prepared.graphs, prepared.graphs.y.numpy()
+        check = context.output_check("one row per graph of the batch, one column per class")
         initial = copy.deepcopy(model.state_dict())
         generator = torch.Generator().manual_seed(seed)
         fold_records = []
@@ -102,7 +103,9 @@ class GraphClassification(Task):
                 for ids in iterate_batches(train_ids, config.batch_size, generator):
                     batch = trainer.place(graphs.batch(ids))
                     optimizer.zero_grad()
-                    loss = F.cross_entropy(model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs), batch.y)
+                    logits = check(model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs),
+                                   (batch.num_graphs, prepared.info.num_classes))
+                    loss = F.cross_entropy(logits, batch.y)
                     loss.backward()
                     optimizer.step()
                     total += loss.item() * ids.numel()

@@ -124,6 +124,8 @@ class HeteroLinkPrediction(Task):
         net = trainer.place(LinkScorer(prepared.inputs.projection(config.input_dim), model, dim, target_types,
                                        config.decoder))
         inputs, device = trainer.place(prepared.inputs).features, trainer.device
+        check = context.output_check("node embeddings: one row per node of the typed graph, "
+                                     "embedding_dim (NodeEmbedder) or embedding_size columns")
 
         def scored(z, links, negatives):
             logits, labels = [], []
@@ -137,7 +139,7 @@ class HeteroLinkPrediction(Task):
         def train_epoch(optimizer) -> float:
             optimizer.zero_grad()
             negatives = {r: random_tails(train_links[r][0].numel(), tail_ranges[r]) for r in target_types}
-            logits, labels = scored(net.embed(graph, inputs), train_links, negatives)
+            logits, labels = scored(check(net.embed(graph, inputs), (graph.num_nodes, dim)), train_links, negatives)
             loss = F.binary_cross_entropy_with_logits(logits, labels)
             loss.backward()
             optimizer.step()

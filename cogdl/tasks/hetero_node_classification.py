@@ -88,13 +88,15 @@ class HeteroNodeClassification(Task):
         graph, inputs, y = trainer.place(prepared.graph), trainer.place(prepared.inputs).features, trainer.place(dataset.y)
         multi_label = dataset.info.multi_label
         loss_of = F.binary_cross_entropy_with_logits if multi_label else F.cross_entropy
+        check = context.output_check("one row per node of the typed graph, one column per class")
+        shape = (graph.num_nodes, dataset.info.num_classes)
 
         def predict(logits):
             return (logits > 0).long() if multi_label else logits.argmax(1)
 
         def train_epoch(optimizer) -> float:
             optimizer.zero_grad()
-            loss = loss_of(net(graph, inputs)[train_ids], y[train_ids])
+            loss = loss_of(check(net(graph, inputs), shape)[train_ids], y[train_ids])
             loss.backward()
             optimizer.step()
             return loss.item()

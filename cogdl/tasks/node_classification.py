@@ -20,8 +20,7 @@ import torch.nn.functional as F
 from cogdl.data.dataset import NodeSplitDataset
 from cogdl.errors import DataError
 from cogdl.metrics import accuracy, classification_metrics
-from cogdl.models.base import ModelSizes
-from cogdl.nn.functional import maybe_sparse
+from cogdl.models.base import ModelSizes, model_input
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
 from cogdl.trainer import loop_fields
@@ -52,10 +51,11 @@ def prepare_node_split(dataset: NodeSplitDataset, normalize_features: bool, task
     return NodeSplitDataset(info=dataset.info, graph=graph.with_node_fields(x=row_normalize(graph.x)))
 
 
-def cross_entropy_step(model, graph, x, mask: torch.Tensor, optimizer) -> float:
-    """One optimiser step on the cross-entropy of the nodes in `mask`; returns the loss."""
+def cross_entropy_step(forward, graph, x, mask: torch.Tensor, optimizer) -> float:
+    """One optimiser step on the cross-entropy of the logits `forward(graph, x)` (the model, or the
+    model with its output checked) at the nodes in `mask`; returns the loss."""
     optimizer.zero_grad()
-    loss = F.cross_entropy(model(graph, x)[mask], graph.y[mask])
+    loss = F.cross_entropy(forward(graph, x)[mask], graph.y[mask])
     loss.backward()
     optimizer.step()
     return loss.item()
@@ -85,11 +85,17 @@ class NodeClassification(Task):
     def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
         trainer = context.trainer(config)
         graph = trainer.place(prepared.graph)
+        check = context.output_check("one row per node, one column per class")
+        shape = (graph.num_nodes, prepared.info.num_classes)
+
+        def forward(graph, x):
+            return check(model(graph, x), shape)
+
         if context.refit_epochs is None:
-            return fit_and_evaluate(model, graph, trainer, context.evaluate_test)
-        x, masks = maybe_sparse(graph.x), graph.masks
+            return fit_and_evaluate(model, graph, trainer, context.evaluate_test, forward)
+        x, masks = model_input(model, graph.x), graph.masks
         fit_mask = masks["train"] | masks["val"]
-        outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(model, graph, x, fit_mask, optimizer),
+        outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(forward, graph, x, fit_mask, optimizer),
                               epochs=context.refit_epochs)
         with torch.no_grad():
             prediction = model(graph, x).argmax(1)
@@ -97,17 +103,18 @@ class NodeClassification(Task):
                 "fit_seconds": outcome.seconds}
 
 
-def fit_and_evaluate(model, graph, trainer, evaluate_test: bool = True) -> dict[str, float]:
+def fit_and_evaluate(model, graph, trainer, evaluate_test: bool = True, forward=None) -> dict[str, float]:
     """Train `model` on the `train` nodes of `graph` (on the trainer's device) with `trainer`'s loop,
-    selecting on `val`; return the selected weights' metrics on `val` (and `test`)."""
-    x, y, masks = maybe_sparse(graph.x), graph.y, graph.masks
+    selecting on `val`; return the selected weights' metrics on `val` (and `test`). Training calls
+    `forward` (default: the model itself)."""
+    x, y, masks = model_input(model, graph.x), graph.y, graph.masks
 
     def validate() -> tuple[float, float]:
         logits = model(graph, x)[masks["val"]]
         return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
 
-    outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(model, graph, x, masks["train"], optimizer),
-                          validate)
+    outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(forward or model, graph, x, masks["train"],
+                                                                      optimizer), validate)
     with torch.no_grad():
         prediction = model(graph, x).argmax(1)
     splits = ("val", "test") if evaluate_test else ("val",)

@@ -93,12 +93,16 @@ class SSLGraphClassification(Task):
     def run(self, model, prepared: GraphCollectionDataset, config: SSLGraphClassificationConfig, context: SeedContext):
         graphs, trainer = prepared.graphs, context.trainer(config, fused_adam=True)
         generator = torch.Generator().manual_seed(context.seed)
+        check = context.output_check("a scalar loss")
+
+        def loss_of(graph, x):
+            return check(model.loss(graph, x), ())
 
         def train_epoch(optimizer) -> float:
             total = 0.0
             for ids in iterate_batches(len(graphs), config.batch_size, generator):
                 batch = trainer.place(graphs.batch(ids))
-                total += self_supervised_step(model, batch.graph, batch.graph.x, optimizer) * ids.numel()
+                total += self_supervised_step(loss_of, batch.graph, batch.graph.x, optimizer) * ids.numel()
             return total / len(graphs)
 
         outcome = trainer.fit(model, train_epoch)

@@ -21,8 +21,7 @@ from torch import nn
 
 from cogdl.data.dataset import NodeSplitDataset
 from cogdl.data.graph import Graph
-from cogdl.models.base import ModelSizes, SelfSupervised
-from cogdl.nn.functional import maybe_sparse
+from cogdl.models.base import ModelSizes, SelfSupervised, model_input
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
 from cogdl.tasks.node_classification import fit_and_evaluate, prepare_node_split
@@ -47,10 +46,10 @@ class LinearProbe(nn.Module):
         return self.linear(x)
 
 
-def self_supervised_step(model, graph, x, optimizer) -> float:
-    """One optimiser step on the model's own loss; returns the loss."""
+def self_supervised_step(loss_of, graph, x, optimizer) -> float:
+    """One optimiser step on the loss `loss_of(graph, x)` (the model's own, maybe checked); returns it."""
     optimizer.zero_grad()
-    loss = model.loss(graph, x)
+    loss = loss_of(graph, x)
     loss.backward()
     optimizer.step()
     return loss.item()
@@ -74,10 +73,16 @@ class SSLNodeClassification(Task):
     def run(self, model, prepared: NodeSplitDataset, config: SSLNodeClassificationConfig, context: SeedContext):
         pretraining = context.trainer(config, fused_adam=True)
         graph = pretraining.place(prepared.graph)
-        x = maybe_sparse(graph.x)  # bag-of-words features stay sparse in the first layer
-        outcome = pretraining.fit(model, lambda optimizer: self_supervised_step(model, graph, x, optimizer))
+        x = model_input(model, graph.x)  # bag-of-words features stay sparse for a SparseInput model
+        check = context.output_check("a scalar loss; embeddings: one row per node, embedding_dim columns")
+
+        def loss_of(graph, x):
+            return check(model.loss(graph, x), ())
+
+        outcome = pretraining.fit(model, lambda optimizer: self_supervised_step(loss_of, graph, x, optimizer))
         with torch.no_grad():
-            embeddings = model(graph, x).detach()
+            embeddings = context.output_check("one row per node, embedding_dim columns")(
+                model(graph, x), (graph.num_nodes, model.embedding_dim)).detach()
         frozen = Graph(graph.rowptr, graph.col, x=embeddings, y=graph.y, masks=graph.masks)
         probing = context.trainer(config, prefix="probe_", main=False)
         probe = probing.place(LinearProbe(embeddings.shape[1], prepared.info.num_classes))

@@ -11,7 +11,8 @@ check_model(name or class):
   `ConfigError` naming the field;
 - the model is built from `(Config, ModelSizes)` for every task it declares, has the abilities the
   task requires, and trains on a tiny dataset of a shape the task accepts through the task's real
-  path (`run_once`): finite metrics, a gradient for every parameter;
+  path: its first output of the right shape, floating point and finite (the task's own check, a
+  `ModelError`), finite metrics, a gradient for every parameter;
 - the same seed gives the same metrics.
 check_task(name or class[, model]) does the same for a task's Config, then checks that it declares
 the dataset shapes it accepts, that `prepare` leaves the dataset unchanged, that its metrics are
@@ -31,7 +32,7 @@ from cogdl.config import (Choice, ConfigError, Divisible, Interval, all_constrai
                           resolve)
 from cogdl.data.dataset import Dataset
 from cogdl.models.base import ModelSizes, check_abilities
-from cogdl.protocols.base import seed_everything
+from cogdl.protocols.base import describe_model, seed_everything
 from cogdl.registry import MODELS, TASKS
 from cogdl.stats import SPLIT_PREFIXES
 from cogdl.tasks.base import SeedContext
@@ -102,8 +103,8 @@ def train_tiny(task_cls, task_name: str, model_cls, model_name: str, overrides: 
     where = f"model {model_name!r} on task {task_name!r}"
     resolved = resolve(model_cls.Config, task_cls.Config,
                        [("quick_config", task_cls.quick_config), ("check", overrides or {})])
-    task = task_cls()
-    prepared = task.prepare(tiny_dataset(task_cls.accepts[0], seed), resolved.task)
+    task, dataset = task_cls(), tiny_dataset(task_cls.accepts[0], seed)
+    prepared = task.prepare(dataset, resolved.task)
     sizes = task.model_sizes(prepared, resolved.task)
     if not isinstance(sizes, ModelSizes):
         raise ContractError(f"task {task_name!r}: model_sizes must return a ModelSizes, not {type(sizes).__name__}")
@@ -114,7 +115,9 @@ def train_tiny(task_cls, task_name: str, model_cls, model_name: str, overrides: 
         raise ContractError(f"{where}: building it from ({type(resolved.model).__name__}, {sizes}) failed: "
                             f"{type(exc).__name__}: {exc}") from exc
     check_abilities(model, task_cls.requires, model_name, task_name)
-    metrics = task.run(model, prepared, resolved.task, SeedContext(seed, **context))
+    label = describe_model(model_name, model_cls)[0]
+    metrics = task.run(model, prepared, resolved.task,
+                       SeedContext(seed, model=label, task=task_name, dataset=dataset.info.name, **context))
     without_gradient = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     if without_gradient and not context.get("refit_epochs"):
         raise ContractError(f"{where}: no gradient reached {', '.join(without_gradient[:5])} (overrides {overrides})")
