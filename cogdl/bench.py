@@ -317,17 +317,17 @@ def feature_cases(device: str, data_root=None) -> list[Case]:
         density = f"{100 * csr.values().numel() / x.numel():.1f}% non-zero"
         group = f"input layer {name} ({x.shape[1]} features, {density})"
 
-        def torch_csr(csr=csr):
+        def torch_csr(csr=csr, weight=weight):
             values = torch.nn.functional.dropout(csr.values(), 0.5, True)
             dropped = torch.sparse_csr_tensor(csr.crow_indices(), csr.col_indices(), values, csr.shape)
             return torch.sparse.mm(dropped, weight.t())
 
         cases += [
-            Case(group, "dense", "forward+backward", _backward(lambda x=x: dropout(x, 0.5, True) @ weight.t(), [weight]),
-                 baseline=True),
+            Case(group, "dense", "forward+backward",
+                 _backward(lambda x=x, weight=weight: dropout(x, 0.5, True) @ weight.t(), [weight]), baseline=True),
             Case(group, "torch sparse CSR", "forward+backward", _backward(torch_csr, [weight])),
             Case(group, "SparseFeatures", "forward+backward",
-                 _backward(lambda ours=ours: project(dropout(ours, 0.5, True), weight), [weight])),
+                 _backward(lambda ours=ours, weight=weight: project(dropout(ours, 0.5, True), weight), [weight])),
         ]
     return cases
 
