@@ -35,7 +35,7 @@ from cogdl.config import ResolvedConfig, resolve
 from cogdl.data.root import data_root as resolve_data_root
 from cogdl.errors import CogDLError, ConfigError, DataError, ModelError
 from cogdl.models.base import check_abilities
-from cogdl.registry import BUILTIN, DATASETS, MODELS, TASKS
+from cogdl.registry import BUILTIN, DATASETS, MODELS, PROTOCOLS, TASKS
 from cogdl.result import Result, RunSpec
 from cogdl.tasks.base import SeedContext, Task
 
@@ -78,8 +78,6 @@ def check_task_accepts(task_name: str, task_cls: type[Task], dataset, protocol: 
     """A DataError, generated from the declarations, unless `task_cls` takes `dataset`'s shape."""
     if isinstance(dataset, tuple(task_cls.accepts)):
         return
-    from cogdl.registry import PROTOCOLS
-
     others = ", ".join(tasks_accepting(dataset)) or "none"
     protocols = [e.name for e in PROTOCOLS.entries() if e.name != protocol and isinstance(dataset, tuple(e.obj.accepts))]
     hint = f"; protocols that run it: {', '.join(protocols)} (--protocol NAME)" if protocols else ""
