@@ -207,9 +207,17 @@ def describe_fields(config_cls) -> list[tuple[str, str, Any, str, str]]:
     rules = {}
     for rule in all_rules(config_cls):
         rules.setdefault(rule.field, []).append(str(rule))
-    return [(f.name, getattr(field_type(config_cls, f.name), "__name__", ""), f.default, field_help(f),
+    return [(f.name, type_name(field_type(config_cls, f.name)), f.default, field_help(f),
              "; ".join(([str(constraints[f.name])] if f.name in constraints else []) + rules.get(f.name, [])))
             for f in dataclasses.fields(config_cls)]
+
+
+def type_name(annotation) -> str:
+    """`int`, or `int or null` for an optional field."""
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " or ".join("null" if a is type(None) else type_name(a) for a in args)
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def coerce(value, annotation, where: str):
