@@ -34,7 +34,7 @@ import torch
 from cogdl.config import ResolvedConfig, resolve
 from cogdl.data.root import data_root as resolve_data_root
 from cogdl.errors import CogDLError, ConfigError, DataError, ModelError
-from cogdl.models.base import check_abilities
+from cogdl.models.base import ModelSizes, check_abilities
 from cogdl.registry import BUILTIN, DATASETS, MODELS, PROTOCOLS, TASKS
 from cogdl.result import Result, RunSpec
 from cogdl.tasks.base import SeedContext, Task
@@ -98,13 +98,10 @@ def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resol
     An exception raised inside the code of a model that is not built in (a plugin's, or one
     registered in a notebook) becomes one `ModelError` line naming the model, its source, the method
     and the dataset (`cogdl --debug` shows the traceback); errors in CogDL's own code stay tracebacks."""
-    sizes = task.model_sizes(prepared, resolved.task)
     label, built_in = describe_model(model_name, model_cls)
     context.model, context.task = label, task_name
-    seed_everything(context.seed)
     try:
-        model = model_cls(resolved.model, sizes)
-        check_abilities(model, type(task).requires, model_name, task_name)
+        model = build_model(task, task_name, model_cls, model_name, resolved, prepared, context.seed)
         return task.run(model.to(context.device), prepared, resolved.task, context)
     except CogDLError:
         raise
@@ -114,6 +111,19 @@ def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resol
             raise
         raise ModelError(f"{label} failed in {method} on {context.dataset}: {type(exc).__name__}: {exc} "
                          "(cogdl --debug shows the traceback)") from exc
+
+
+def build_model(task: Task, task_name: str, model_cls: type, model_name: str, resolved: ResolvedConfig, prepared,
+                seed: int):
+    """A fresh model for `prepared`: the sizes the task asks for, everything seeded with `seed`,
+    then the abilities the task requires checked."""
+    sizes = task.model_sizes(prepared, resolved.task)
+    if not isinstance(sizes, ModelSizes):
+        raise TypeError(f"task {task_name!r}: model_sizes must return a ModelSizes, not {type(sizes).__name__}")
+    seed_everything(seed)
+    model = model_cls(resolved.model, sizes)
+    check_abilities(model, type(task).requires, model_name, task_name)
+    return model
 
 
 def describe_model(name: str, model_cls: type) -> tuple[str, bool]:

@@ -31,8 +31,8 @@ import torch
 from cogdl.config import (Choice, ConfigError, Divisible, Interval, all_constraints, all_rules, coerce, field_type,
                           resolve)
 from cogdl.data.dataset import Dataset
-from cogdl.models.base import ModelSizes, check_abilities
-from cogdl.protocols.base import describe_model, seed_everything
+from cogdl.errors import CogDLError
+from cogdl.protocols.base import build_model, describe_model
 from cogdl.registry import MODELS, TASKS
 from cogdl.stats import SPLIT_PREFIXES
 from cogdl.tasks.base import SeedContext
@@ -48,7 +48,7 @@ class ContractError(AssertionError):
 
 def check_model(model) -> None:
     """Run every model check on a registered model name or a model class."""
-    name, model_cls = _lookup(MODELS, model, "model")
+    name, model_cls = _lookup(MODELS, model)
     where = f"model {name!r}"
     if not model_cls.supported_tasks:
         raise ContractError(f"{where}: declares no supported_tasks")
@@ -60,15 +60,14 @@ def check_model(model) -> None:
     first = TASKS.get(task_names[0])
     exercise_constraints(model_cls.Config, (model_cls.Config, first.Config), where,
                          run=lambda overrides: train_tiny(first, task_names[0], model_cls, name, overrides))
-    for task_name in task_names:
-        train_tiny(TASKS.get(task_name), task_name, model_cls, name)
-    _check_repeats(lambda: train_tiny(first, task_names[0], model_cls, name), f"{where} on {task_names[0]}")
+    metrics = [train_tiny(TASKS.get(task_name), task_name, model_cls, name) for task_name in task_names]
+    _check_repeats(metrics[0], lambda: train_tiny(first, task_names[0], model_cls, name), f"{where} on {task_names[0]}")
 
 
 def check_task(task, model=None) -> None:
     """Run every task check on a registered task name or a task class, with `model` (a name or
     class; default: the first registered model that declares the task)."""
-    task_name, task_cls = _lookup(TASKS, task, "task")
+    task_name, task_cls = _lookup(TASKS, task)
     where = f"task {task_name!r}"
     if not task_cls.accepts or not all(isinstance(s, type) and issubclass(s, Dataset) for s in task_cls.accepts):
         raise ContractError(f"{where}: `accepts` must list the dataset shapes it takes (cogdl.data.dataset)")
@@ -77,7 +76,7 @@ def check_task(task, model=None) -> None:
         if not supporting:
             raise ContractError(f"{where}: no registered model declares it; pass check_task(task, model)")
         model = supporting[0]
-    model_name, model_cls = _lookup(MODELS, model, "model")
+    model_name, model_cls = _lookup(MODELS, model)
     check_config_class(task_cls.Config, where)
     exercise_constraints(task_cls.Config, (model_cls.Config, task_cls.Config), where,
                          run=lambda overrides: train_tiny(task_cls, task_name, model_cls, model_name, overrides))
@@ -93,7 +92,7 @@ def check_task(task, model=None) -> None:
         refit = train_tiny(task_cls, task_name, model_cls, model_name, refit_epochs=2)
         if not any(k.startswith("test_") for k in refit):
             raise ContractError(f"{where}: a refit (refit_epochs=2) must report test metrics; it returned {sorted(refit)}")
-    _check_repeats(lambda: train_tiny(task_cls, task_name, model_cls, model_name), f"{where} with {model_name!r}")
+    _check_repeats(metrics, lambda: train_tiny(task_cls, task_name, model_cls, model_name), f"{where} with {model_name!r}")
 
 
 def train_tiny(task_cls, task_name: str, model_cls, model_name: str, overrides: dict | None = None,
@@ -105,16 +104,12 @@ def train_tiny(task_cls, task_name: str, model_cls, model_name: str, overrides: 
                        [("quick_config", task_cls.quick_config), ("check", overrides or {})])
     task, dataset = task_cls(), tiny_dataset(task_cls.accepts[0], seed)
     prepared = task.prepare(dataset, resolved.task)
-    sizes = task.model_sizes(prepared, resolved.task)
-    if not isinstance(sizes, ModelSizes):
-        raise ContractError(f"task {task_name!r}: model_sizes must return a ModelSizes, not {type(sizes).__name__}")
-    seed_everything(seed)
     try:
-        model = model_cls(resolved.model, sizes)
+        model = build_model(task, task_name, model_cls, model_name, resolved, prepared, seed)
+    except CogDLError:
+        raise
     except Exception as exc:
-        raise ContractError(f"{where}: building it from ({type(resolved.model).__name__}, {sizes}) failed: "
-                            f"{type(exc).__name__}: {exc}") from exc
-    check_abilities(model, task_cls.requires, model_name, task_name)
+        raise ContractError(f"{where}: building it failed: {type(exc).__name__}: {exc}") from exc
     label = describe_model(model_name, model_cls)[0]
     metrics = task.run(model, prepared, resolved.task,
                        SeedContext(seed, model=label, task=task_name, dataset=dataset.info.name, **context))
@@ -247,14 +242,15 @@ def _check_metric_names(metrics: dict, where: str) -> None:
                             f"{sorted(metrics)}")
 
 
-def _check_repeats(train, where: str) -> None:
-    first, second = train(), train()
+def _check_repeats(first: dict, train, where: str) -> None:
+    """`first`, the metrics of a run, equal those of `train()`, the same run again."""
+    second = train()
     first, second = ({k: v for k, v in m.items() if not k.endswith("_seconds")} for m in (first, second))
     if first != second:
         raise ContractError(f"{where}: the same seed gave different metrics: {first} then {second}")
 
 
-def _lookup(registry, obj, kind: str) -> tuple[str, type]:
+def _lookup(registry, obj) -> tuple[str, type]:
     if isinstance(obj, str):
         return obj, registry.get(obj)
     names = [e.name for e in registry.entries() if e.obj is obj]
