@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
     train.add_argument("--export-predictions", metavar="DIR",
                        help="write the task's prediction files here, one per seed (HGB: its submission format)")
+    train.add_argument("--save-embeddings", metavar="FILE.npy",
+                       help="unsupervised_node_classification: write the embeddings ({seed} in the name: one file per seed)")
+    train.add_argument("--load-embeddings", metavar="FILE.npy",
+                       help="unsupervised_node_classification: evaluate these embeddings instead of training")
     train.add_argument("--protocol", default="seeds",
                        help="how runs are organised (cogdl list protocols): seeds (default, one run per seed) or igb "
                             "(select on mean validation over an igb-* dataset's graphs, refit on train + validation)")
@@ -168,9 +172,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_train(args) -> int:
     from cogdl.config import load_grid, parse_set
+    from cogdl.errors import ConfigError
     from cogdl.experiment import experiment, parse_seeds
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
+    overrides = parse_set(args.set)
+    for flag, key in ((args.save_embeddings, "save_embeddings"), (args.load_embeddings, "load_embeddings")):
+        if flag:
+            if len(seeds) > 1 and "{seed}" not in flag:
+                raise ConfigError(f"--{key.replace('_', '-')} {flag}: with {len(seeds)} seeds put {{seed}} in the "
+                                  "file name (one file per seed)")
+            overrides[key] = flag
     layers = []
     if args.best_config:
         from cogdl.leaderboard import best_config
@@ -180,7 +192,7 @@ def cmd_train(args) -> int:
                         config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
                         grid=load_grid(args.grid) if args.grid else None,
-                        export_predictions=args.export_predictions, **parse_set(args.set))
+                        export_predictions=args.export_predictions, **overrides)
     for line in result.notes:
         print(line)
     print(f"{args.model} on {args.dataset} ({args.task}, {args.protocol} protocol), {len(result.records)} "

@@ -3,7 +3,8 @@
 Single-label inputs are `[N]` integer class ids. Multi-label inputs are `[N, C]` 0/1 indicator
 matrices (predictions thresholded by the caller). Macro-F1 averages per-class F1 over the classes
 present in the targets or the predictions, as scikit-learn does; micro-F1 pools the counts.
-Link prediction: ROC-AUC over all candidate links and HGB's MRR per head node.
+Link prediction: ROC-AUC and average precision over all candidate links, OGB's Hits@K and HGB's MRR
+per head node.
 """
 
 from __future__ import annotations
@@ -90,3 +91,30 @@ def mrr_per_head(heads, labels, scores) -> float:
     if not reciprocal:
         raise ValueError("MRR needs at least one positive")
     return float(np.mean(reciprocal))
+
+
+def average_precision(labels, scores) -> float:
+    """Area under the precision-recall curve as scikit-learn's `average_precision_score` computes it:
+    sum_k (R_k - R_{k-1}) P_k over the distinct score thresholds, highest first (no interpolation)."""
+    labels, scores = _as_numpy(labels).astype(bool), _as_numpy(scores).astype(np.float64)
+    positives = int(labels.sum())
+    if positives == 0:
+        raise ValueError("average precision needs at least one positive")
+    order = np.argsort(-scores, kind="mergesort")
+    sorted_scores, hits = scores[order], labels[order]
+    last_of_threshold = np.r_[sorted_scores[1:] != sorted_scores[:-1], True]
+    true_positives = np.cumsum(hits)[last_of_threshold]
+    predicted = (np.flatnonzero(last_of_threshold) + 1).astype(np.float64)
+    recall = true_positives / positives
+    precision = true_positives / predicted
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def hits_at_k(positive_scores, negative_scores, k: int) -> float:
+    """OGB's Hits@K: the share of positives scored above the K-th highest negative (1 with fewer
+    than K negatives)."""
+    positive_scores, negative_scores = _as_numpy(positive_scores), _as_numpy(negative_scores)
+    if negative_scores.size < k:
+        return 1.0
+    threshold = np.partition(negative_scores, negative_scores.size - k)[negative_scores.size - k]
+    return float((positive_scores > threshold).mean())

@@ -14,7 +14,9 @@ Model selection (`select_on`), on the validation score and loss after each epoch
 - `"loss_only"`: the lowest validation loss, and early stopping looks at the loss alone (HGB's
   `EarlyStopping`: a loss equal to the lowest counts as no worse);
 - `"acc_only"`: the last epoch whose validation score is at least the best so far, and early
-  stopping looks at the score alone (the GAT authors' rule for CiteSeer, PetarV-/GAT issue #14).
+  stopping looks at the score alone (the GAT authors' rule for CiteSeer, PetarV-/GAT issue #14);
+- `"last"`: the last epoch trained; validation is recorded but selects nothing (the GAE paper
+  reports its model after all its epochs).
 Early stopping (the first three rules): training ends after `patience` epochs in which neither the
 validation score rose above its best nor the validation loss fell below its lowest (also the GAT
 reference rule). The selected epoch's weights are restored before the task evaluates test. A loop
@@ -44,7 +46,7 @@ import torch
 from cogdl.config import Choice, ConfigError, Interval
 from cogdl.models.base import parameter_groups
 
-SELECTION_RULES = ("acc", "loss", "acc+loss", "loss_only", "acc_only")
+SELECTION_RULES = ("acc", "loss", "acc+loss", "loss_only", "acc_only", "last")
 SCHEDULES = ("constant", "cosine", "step")
 
 
@@ -217,6 +219,8 @@ class _Selection:
             selected = score >= self.top_score
         elif self.rule == "acc+loss":
             selected = score >= self.top_score and loss <= self.low_loss
+        elif self.rule == "last":
+            selected = True
         else:
             raise ConfigError(f"select_on={self.rule!r} must be one of {', '.join(SELECTION_RULES)}")
         if selected:

@@ -62,7 +62,8 @@ def test_cli_list_models_json_shows_source_and_tasks(cli):
     assert status == 0
     rows = {row["name"]: row for row in json.loads(out)}
     assert rows["gcn"]["source"] == BUILTIN
-    assert rows["gat"]["tasks"] == ["node_classification", "hetero_node_classification", "hetero_link_prediction"]
+    assert rows["gat"]["tasks"] == ["node_classification", "hetero_node_classification", "hetero_link_prediction",
+                                    "link_prediction"]
 
 
 def test_cli_list_all_kinds_in_text(cli):

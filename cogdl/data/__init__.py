@@ -8,7 +8,7 @@ import importlib
 
 _EXPORTS = {
     "Graph": "cogdl.data.graph",
-    **{name: "cogdl.data.dataset" for name in ("Dataset", "DatasetInfo", "NodeSplitDataset", "HeteroNodeDataset",
+    **{name: "cogdl.data.dataset" for name in ("Dataset", "DatasetInfo", "NodeSplitDataset", "LabelledGraphDataset", "HeteroNodeDataset",
                                                "HeteroLinkDataset", "GraphCollectionDataset", "IIDGraphsDataset")},
 }
 

@@ -9,11 +9,14 @@ loaded dataset (the same one may be prepared again with another config, or for a
 | shape                    | holds                                            | loaded from            |
 |--------------------------|--------------------------------------------------|------------------------|
 | `NodeSplitDataset`       | one `Graph` with `train` / `val` / `test` masks  | Planetoid              |
+| `LabelledGraphDataset`   | one `Graph` with multi-label nodes, no split     | network-embedding sets |
 | `HeteroNodeDataset`      | a `HeteroGraph` with labelled nodes of one type  | HGB node classification |
 | `HeteroLinkDataset`      | a `HeteroGraph` with held-out test links         | HGB link prediction    |
 | `GraphCollectionDataset` | many small labelled graphs                       | TU                     |
 | `IIDGraphsDataset`       | many i.i.d. graphs, each a node-split graph      | IGB                    |
 
+A task that splits for itself (seeded shuffles of nodes, a random edge split) accepts the single-graph
+shapes `SINGLE_GRAPH_SHAPES`.
 A new shape (an edge-split graph, knowledge-graph triples) is one more frozen dataclass here,
 deriving from `Dataset` with its own `shape` description.
 """
@@ -67,6 +70,15 @@ class NodeSplitDataset(Dataset):
     """One graph whose nodes are split by the boolean masks `graph.masks["train" | "val" | "test"]`."""
 
     shape: ClassVar[str] = "a single graph with a node split"
+    graph: Graph
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelledGraphDataset(Dataset):
+    """One graph whose nodes carry multi-label targets `graph.y` `[N, C]` (float 0/1) and no split:
+    the tasks that take it draw their own (DeepWalk's seeded shuffles, a random edge split)."""
+
+    shape: ClassVar[str] = "a single graph with multi-labelled nodes and no split"
     graph: Graph
 
 
@@ -126,3 +138,7 @@ class IIDGraphsDataset(Dataset):
     def graph_dataset(self, g: int) -> NodeSplitDataset:
         """Graph `g` as a node-split dataset (sharing the graph's cached structure)."""
         return NodeSplitDataset(info=self.info, graph=self.graphs[g])
+
+
+#: the shapes that are one homogeneous graph (for tasks that draw their own split)
+SINGLE_GRAPH_SHAPES = (NodeSplitDataset, LabelledGraphDataset)

@@ -71,6 +71,8 @@ def load_hgb_card(dataset_id: str, root: Path) -> HeteroNodeDataset | HeteroLink
     found = {"num_nodes": dataset.graph.num_nodes,
              "num_links": sum(r.num_edges for r in dataset.graph.relations),
              "num_classes": dataset.info.num_classes}
+    if isinstance(dataset, HeteroLinkDataset):
+        found["num_test_links"] = sum(heads.numel() for heads, _ in dataset.test_links.values())
     card.check_stats(found)
     return dataset
 
@@ -157,14 +159,29 @@ def _parse_info(data: bytes | None, path: str) -> dict:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from None
-    out: dict = {}
-    node_types = raw.get("node.dat", {}).get("node type", {}) if isinstance(raw, dict) else {}
-    out["node_types"] = {int(k): str(v) for k, v in node_types.items()}
-    link_types = raw.get("link.dat", {}).get("link type", {}) if isinstance(raw, dict) else {}
-    out["link_types"] = {}
+    if not isinstance(raw, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    node_types = _section(raw, "node.dat", "node type", path)
+    link_types = _section(raw, "link.dat", "link type", path)
+    out: dict = {"node_types": {}, "link_types": {}}
+    for k, v in node_types.items():
+        out["node_types"][int(k)] = str(v)
     for k, v in link_types.items():
         if isinstance(v, dict) and "start" in v and "end" in v:
             out["link_types"][int(k)] = (int(v["start"]), int(v["end"]), str(v.get("meaning", k)))
+    return out
+
+
+def _section(raw: dict, file_name: str, key: str, path: str) -> dict:
+    """`info.dat`'s entries for `file_name`, nested under `key` (HGB node classification:
+    `{"node.dat": {"node type": {...}}}`) or directly (HGB link prediction: `{"node.dat": {"0": ...}}`)."""
+    section = raw.get(file_name, {})
+    if not isinstance(section, dict):
+        raise DataError(f"{path}: {file_name!r} should map to an object")
+    nested = section.get(key)
+    if isinstance(nested, dict):
+        section = nested
+    return {k: v for k, v in section.items() if k.isdigit()}
     return out
 
 

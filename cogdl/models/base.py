@@ -10,7 +10,9 @@ Every model declares
 - `forward(graph, x)`: `[N, sizes.out_features]` for node-level tasks;
 - the abilities its tasks need, by deriving from them (checked when the model is built, by
   `check_abilities`): `GraphLevel` (a graph-level forward), `SelfSupervised` (its own loss, and
-  a forward that embeds), `NodeEmbedder` (an embedding beside its forward); and `SparseInput`
+  a forward that embeds), `NodeEmbedder` (an embedding beside its forward), `Variational` (a KL
+  term of its last forward), `ShallowEmbedder`
+  (embeddings learned from the structure alone, by the model's own fit); and `SparseInput`
   where it takes bag-of-words features sparse (every other model receives a dense `torch.Tensor`);
 - optionally `parameter_groups(weight_decay)`: the optimiser's parameter groups, where the paper
   decays some weights differently from the task's `weight_decay` (default: one group).
@@ -94,6 +96,29 @@ class NodeEmbedder(Ability):
     attributes = ("embedding_dim",)
 
     def embed(self, graph, x) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class Variational(Ability):
+    """`kl_divergence()` -> KL(q(Z | X, A) || p(Z)) of its last forward (a scalar): a variational
+    encoder (VGAE), whose task adds it, divided by the number of nodes, to the reconstruction loss."""
+
+    methods = ("kl_divergence",)
+
+    def kl_divergence(self) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class ShallowEmbedder(Ability):
+    """`fit_embed(graph, seed)` -> `[N, embedding_dim]`: one free vector per node learned from the
+    graph's structure alone, without features or labels (DeepWalk, node2vec, LINE, NetMF, ProNE,
+    HOPE). The method trains itself (walks and skip-gram, a factorisation); the task only reads
+    the result."""
+
+    methods = ("fit_embed",)
+    attributes = ("embedding_dim",)
+
+    def fit_embed(self, graph, seed: int) -> torch.Tensor:
         raise NotImplementedError
 
 

@@ -51,7 +51,8 @@ class GAT(Model, SparseInput):
     """Velickovic et al.'s GAT for node classification."""
 
     Config = GATConfig
-    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction")
+    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction",
+                       "link_prediction")
 
     def __init__(self, config: GATConfig, sizes: ModelSizes):
         super().__init__(config, sizes)

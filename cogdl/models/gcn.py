@@ -49,7 +49,8 @@ class GCN(Model, SparseInput):
     """Kipf & Welling's GCN for node classification."""
 
     Config = GCNConfig
-    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction")
+    supported_tasks = ("node_classification", "hetero_node_classification", "hetero_link_prediction",
+                       "link_prediction")
 
     def __init__(self, config: GCNConfig, sizes: ModelSizes):
         super().__init__(config, sizes)

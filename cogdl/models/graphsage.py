@@ -41,7 +41,7 @@ class GraphSAGE(Model, SparseInput):
     """GraphSAGE with mean / sum / max aggregation, trained full-batch."""
 
     Config = GraphSAGEConfig
-    supported_tasks = ("node_classification",)
+    supported_tasks = ("node_classification", "link_prediction")
 
     def __init__(self, config: GraphSAGEConfig, sizes: ModelSizes):
         super().__init__(config, sizes)

@@ -1,4 +1,5 @@
-"""The `cpu` backend: the C++ kernels of `csrc/cpu_ops.cpp`, built with OpenMP on first use.
+"""The `cpu` backend: the C++ kernels of `csrc/cpu_ops.cpp`, built with OpenMP on first use
+(`load_extension` builds the other C++ files of `csrc/` the same way, e.g. the random walks).
 
 The build (torch.utils.cpp_extension, 22-26 s on the project's 2-core CPU box) is cached under
 `$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
@@ -22,34 +23,40 @@ import torch
 
 SOURCE = Path(__file__).parent / "csrc" / "cpu_ops.cpp"
 _extension = None
+_walks_extension = None
 
 
-def _build_dir() -> Path:
+def _build_dir(source: Path = SOURCE) -> Path:
     cache = Path(os.environ.get("COGDL_CACHE", "~/.cache/cogdl")).expanduser() / "extensions"
     cpu = platform.processor() or platform.machine()
     try:
         flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
     except (OSError, StopIteration):
         flags = ""
-    key = hashlib.sha256(SOURCE.read_bytes() + torch.__version__.encode() + (cpu + flags).encode()).hexdigest()[:16]
-    return cache / f"cpu_ops-{key}"
+    key = hashlib.sha256(source.read_bytes() + torch.__version__.encode() + (cpu + flags).encode()).hexdigest()[:16]
+    return cache / f"{source.stem}-{key}"
 
 
 def ensure_available():
     """Build (or load the cached build of) the extension; raises if that is impossible."""
     global _extension
     if _extension is None:
-        from torch.utils.cpp_extension import load
-
-        build_dir = _build_dir()
-        build_dir.mkdir(parents=True, exist_ok=True)
-        with _only_loader(build_dir):
-            if not any(build_dir.glob("*.so")):
-                print("cogdl: building the CPU kernels (once per machine, under a minute)...", file=sys.stderr)
-            _extension = load(name="cogdl_cpu_ops", sources=[str(SOURCE)], build_directory=str(build_dir),
-                              extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"],
-                              verbose=False)
+        _extension = load_extension(SOURCE)
     return _extension
+
+
+def load_extension(source: Path):
+    """Build (or load the cached build of) the C++ file `source` as module `cogdl_<stem>`."""
+    from torch.utils.cpp_extension import load
+
+    build_dir = _build_dir(source)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with _only_loader(build_dir):
+        if not any(build_dir.glob("*.so")):
+            print(f"cogdl: building the CPU kernels of {source.name} (once per machine, under a minute)...",
+                  file=sys.stderr)
+        return load(name=f"cogdl_{source.stem}", sources=[str(source)], build_directory=str(build_dir),
+                    extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"], verbose=False)
 
 
 @contextmanager
@@ -98,3 +105,10 @@ def gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, state, grad
 
 def dropout_scale(seed: int, numel: int, p: float, device):
     return _extension.dropout_scale(seed, numel, p)
+
+
+def random_walks(rowptr, col, starts, length: int, p: float, q: float, seed: int):
+    global _walks_extension
+    if _walks_extension is None:
+        _walks_extension = load_extension(SOURCE.parent / "walks.cpp")
+    return _walks_extension.random_walks(rowptr, col, starts, length, p, q, seed)

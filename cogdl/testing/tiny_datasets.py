@@ -4,6 +4,7 @@ contract checks: a task and every model that declares it run end to end on them 
 | shape                    | tiny dataset                                                        |
 |--------------------------|---------------------------------------------------------------------|
 | `NodeSplitDataset`       | 30 nodes, 12 sparse non-negative features, 3 classes, 12/9/9 split   |
+| `LabelledGraphDataset`   | the same graph without features or split, 3 labels + 1 shared label  |
 | `HeteroNodeDataset`      | 20 papers (6 features, 3 classes) and 10 featureless authors        |
 | `HeteroLinkDataset`      | 15 users (4 features) and 15 items; 8 items per user, 2 held out    |
 | `GraphCollectionDataset` | 20 graphs of 4-7 nodes, 2 classes (cycles vs. stars), 3 features    |
@@ -15,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.dataset import (Dataset, DatasetInfo, GraphCollectionDataset, HeteroLinkDataset, HeteroNodeDataset,
-                                IIDGraphsDataset, NodeSplitDataset)
+                                IIDGraphsDataset, LabelledGraphDataset, NodeSplitDataset)
 from cogdl.data.graph import Graph
 from cogdl.data.graph_collection import GraphCollection
 from cogdl.data.hetero_graph import HeteroGraph, Relation
@@ -41,6 +42,16 @@ def node_split(seed: int = 0, num_nodes: int = 30, num_features: int = 12, num_c
              for k, name in enumerate(("train", "val", "test"))}
     graph = _symmetric(src, dst, num_nodes, x=x, y=y, masks=masks)
     return NodeSplitDataset(info=DatasetInfo("tiny-node-split", num_features, num_classes), graph=graph)
+
+
+def labelled_graph(seed: int = 0) -> LabelledGraphDataset:
+    """`node_split`'s graph, featureless and unsplit, each node with its class and every fifth node
+    also with a fourth label (multi-label)."""
+    graph = node_split(seed).graph
+    y = torch.nn.functional.one_hot(graph.y, 4).float()
+    y[::5, 3] = 1.0
+    info = DatasetInfo("tiny-labelled-graph", 0, 4, multi_label=True, metric="micro_f1")
+    return LabelledGraphDataset(info=info, graph=Graph(graph.rowptr, graph.col, y=y))
 
 
 def hetero_nodes(seed: int = 0) -> HeteroNodeDataset:
@@ -103,7 +114,7 @@ def iid_graphs(seed: int = 0, count: int = 3) -> IIDGraphsDataset:
     return IIDGraphsDataset(info=node_split(seed).info, graphs=graphs, manifest={"tiny": True, "seed": seed})
 
 
-TINY = {NodeSplitDataset: node_split, HeteroNodeDataset: hetero_nodes, HeteroLinkDataset: hetero_links,
+TINY = {NodeSplitDataset: node_split, LabelledGraphDataset: labelled_graph, HeteroNodeDataset: hetero_nodes, HeteroLinkDataset: hetero_links,
         GraphCollectionDataset: graph_collection, IIDGraphsDataset: iid_graphs}
 
 

@@ -96,10 +96,10 @@ def test_unpinned_card_without_files_points_to_the_official_archive(tmp_path, mo
         load_hgb_card("hgb-freebase", tmp_path)
 
 
-def test_unpinned_card_loads_a_user_copy_in_the_format(tmp_path):
+def test_a_copy_that_is_not_the_pinned_lastfm_is_refused_with_its_file(tmp_path):
     write_link_prediction_folder(tmp_path / "hgb-lastfm")
-    dataset = load_hgb_card("hgb-lastfm", tmp_path)
-    assert isinstance(dataset, HeteroLinkDataset) and dataset.info.name == "hgb-lastfm"
+    with pytest.raises(DataError, match=r"hgb-lastfm/node.dat: sha256 mismatch"):
+        load_hgb_card("hgb-lastfm", tmp_path)
 
 
 def test_link_types_are_inferred_when_info_dat_declares_none(tmp_path):
@@ -112,7 +112,11 @@ def test_link_types_are_inferred_when_info_dat_declares_none(tmp_path):
     assert sorted(dataset.test_links) == [0]
 
 
-def test_real_lastfm_link_prediction_files_load(data_root):
+def test_real_lastfm_link_prediction_files_load_with_the_names_of_their_info_dat(data_root):
+    """LastFM's info.dat lists types directly under "node.dat" / "link.dat" (no "node type" level)."""
     dataset = load_hgb_card("hgb-lastfm", data_root)
-    assert isinstance(dataset, HeteroLinkDataset) and dataset.graph.node_type_names == ["0", "1", "2"]
-    assert [r.id for r in dataset.graph.relations] == [0, 1, 2] and sorted(dataset.test_links) == [0]
+    assert isinstance(dataset, HeteroLinkDataset) and dataset.graph.node_type_names == ["user", "artist", "tag"]
+    assert [(r.id, r.name, r.src_type, r.dst_type) for r in dataset.graph.relations] == [
+        (0, "user-artist", 0, 1), (1, "user-user", 0, 0), (2, "artist-tag", 1, 2)]
+    assert dataset.graph.counts == [1892, 17632, 1088] and sorted(dataset.test_links) == [0]
+    assert dataset.test_links[0][0].numel() == 18567
