@@ -49,16 +49,19 @@ class Case:
     baseline: bool = False
     seconds: list[float] = field(default_factory=list)
     memory_mb: float | None = None
+    max_rounds: int | None = None  # a case of minutes runs fewer rounds (and no warm-up)
 
 
 def time_interleaved(cases: list[Case], rounds: int, warmup: int = 2, device: str = "cpu") -> None:
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     for case in cases:
-        for _ in range(warmup):
+        for _ in range(warmup if case.max_rounds is None else 0):
             case.run()
     sync()
     for _ in range(rounds):
         for case in cases:
+            if case.max_rounds is not None and len(case.seconds) >= case.max_rounds:
+                continue
             start = time.perf_counter()
             case.run()
             sync()
@@ -332,8 +335,39 @@ def feature_cases(device: str, data_root=None) -> list[Case]:
     return cases
 
 
+def embedding_cases(device: str, data_root=None) -> list[Case]:
+    """Network embedding on BlogCatalog (10,312 nodes, 667,966 adjacency entries), on the CPU:
+    node2vec walks (length 40, p = 0.25, q = 4) from our C++ kernel against the pure-PyTorch
+    exact-draw sampler (`random_walks_reference`; PyG's `Node2Vec` needs pyg-lib or torch-cluster
+    to sample at all), at 8 walks per node; the kernel alone at the target's 80 walks per node;
+    ProNE (d = 128); and DeepWalk end to end (80 walks of 40 per node, skip-gram window 10, every
+    core; one round: it takes minutes)."""
+    from cogdl.data.root import data_root as resolve_root
+    from cogdl.datasets.network_embedding import load_ne_card
+    from cogdl.models.base import ModelSizes
+    from cogdl.models.deepwalk import DeepWalk
+    from cogdl.models.prone import ProNE
+    from cogdl.ops.walks import random_walks, random_walks_reference
+
+    graph = load_ne_card("blogcatalog", resolve_root(data_root)).graph
+    few, many = torch.arange(graph.num_nodes).repeat(8), torch.arange(graph.num_nodes).repeat(80)
+    walks = lambda starts, walker: lambda: walker(graph.rowptr, graph.col, starts, 40, 0.25, 4.0, 0)  # noqa: E731
+    group = "node2vec walks BlogCatalog 8/node"
+    deepwalk = DeepWalk(DeepWalk.Config(workers=0), ModelSizes(0, None))
+    prone = ProNE(ProNE.Config(), ModelSizes(0, None))
+    return [
+        Case(group, "PyTorch reference", "forward", walks(few, random_walks_reference), baseline=True),
+        Case(group, "cogdl cpu kernel", "forward", walks(few, random_walks)),
+        Case("node2vec walks BlogCatalog 80/node", "cogdl cpu kernel", "forward", walks(many, random_walks)),
+        Case("ProNE BlogCatalog d=128", "prone", "forward", lambda: prone.fit_embed(graph, 0)),
+        Case("DeepWalk BlogCatalog end to end", "deepwalk", "forward", lambda: deepwalk.fit_embed(graph, 0),
+             max_rounds=1),
+    ]
+
+
 #: `cogdl bench <what>` for the model-level benchmarks: the builder of its cases from (device, data_root)
-MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases, "features": feature_cases}
+MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases, "features": feature_cases,
+               "embedding": embedding_cases}
 
 
 # -- memory, one case per fresh process -----------------------------------------------------------
@@ -468,7 +502,7 @@ def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: 
 
 
 def run_model_cases(what: str, device: str, rounds: int, data_root=None, memory: bool = True) -> dict:
-    """`cogdl bench train` (GCN and GAT epochs against PyG), `cogdl bench graphmae` or `cogdl bench features`."""
+    """`cogdl bench train` (GCN and GAT epochs against PyG), `graphmae`, `features` or `embedding`."""
     cases = MODEL_CASES[what](device, data_root)
     time_interleaved(cases, rounds, device=device)
     if memory:

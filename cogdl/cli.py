@@ -84,9 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train", "graphmae", "features"),
+    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding"),
                        help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as "
-                            "written; features: a first layer on sparse bag-of-words features")
+                            "written; features: a first layer on sparse bag-of-words features; "
+                            "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
     bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")

@@ -55,3 +55,14 @@ def test_markdown_section_is_replaced_in_place(tmp_path):
     text = doc.read_text()
     assert text.count("<!-- bench:ops -->") == 1 and "--again" in text and "prose" in text
     assert "| g | forward | ours | 1.00 | 2.00 (vs peer) |" in text
+
+
+def test_a_case_of_minutes_runs_its_rounds_without_warm_up():
+    from cogdl.bench import Case, time_interleaved
+
+    calls = {"quick": 0, "slow": 0}
+    cases = [Case("g", "quick", "forward", lambda: calls.__setitem__("quick", calls["quick"] + 1), baseline=True),
+             Case("g", "slow", "forward", lambda: calls.__setitem__("slow", calls["slow"] + 1), max_rounds=1)]
+    time_interleaved(cases, rounds=3, warmup=2)
+    assert calls == {"quick": 5, "slow": 1}
+    assert [len(c.seconds) for c in cases] == [3, 1]
