@@ -182,7 +182,6 @@ def _section(raw: dict, file_name: str, key: str, path: str) -> dict:
     if isinstance(nested, dict):
         section = nested
     return {k: v for k, v in section.items() if k.isdigit()}
-    return out
 
 
 def _parse_nodes(data: bytes, path: str) -> tuple[np.ndarray, list[torch.Tensor | None]]:

@@ -17,12 +17,10 @@ import numpy as np
 import torch
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
 from cogdl.nn.skipgram import skipgram
 from cogdl.ops.walks import random_walks
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
-
-EMBEDDING_TASKS = ("unsupervised_node_classification", "link_prediction")
 
 
 @dataclass
@@ -49,15 +47,10 @@ def walk_embeddings(graph, config, seed: int, p: float = 1.0, q: float = 1.0) ->
 
 
 @register_model("deepwalk")
-class DeepWalk(Model, ShallowEmbedder):
+class DeepWalk(ShallowEmbeddingModel):
     """Skip-gram (hierarchical softmax) over uniform truncated random walks."""
 
     Config = DeepWalkConfig
-    supported_tasks = EMBEDDING_TASKS
-
-    def __init__(self, config: DeepWalkConfig, sizes: ModelSizes):
-        super().__init__(config, sizes)
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         return walk_embeddings(graph, self.config, seed)

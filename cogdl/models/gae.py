@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from cogdl.config import Interval
 from cogdl.models.base import Model, ModelSizes, SparseInput, Variational

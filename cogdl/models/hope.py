@@ -17,9 +17,9 @@ import torch
 
 from cogdl.config import Interval
 from cogdl.errors import ConfigError
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
-from cogdl.models.deepwalk import EMBEDDING_TASKS
+from cogdl.models.base import ModelSizes
 from cogdl.nn.factorization import adjacency, svd_embedding
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
 
 
@@ -32,17 +32,15 @@ class HOPEConfig:
 
 
 @register_model("hope")
-class HOPE(Model, ShallowEmbedder):
+class HOPE(ShallowEmbeddingModel):
     """Truncated SVD of the Katz proximity matrix; source and target factors concatenated."""
 
     Config = HOPEConfig
-    supported_tasks = EMBEDDING_TASKS
 
     def __init__(self, config: HOPEConfig, sizes: ModelSizes):
         super().__init__(config, sizes)
         if config.embedding_dim % 2:
             raise ConfigError(f"hope: embedding_dim={config.embedding_dim} must be even (source and target halves)")
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         beta_a = self.config.beta * adjacency(graph).toarray()

@@ -20,8 +20,8 @@ from torch import nn
 
 from cogdl.config import Choice, Interval
 from cogdl.errors import ConfigError
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
-from cogdl.models.deepwalk import EMBEDDING_TASKS
+from cogdl.models.base import ModelSizes
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
 
 
@@ -70,17 +70,15 @@ def train_order(edges: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int, 
 
 
 @register_model("line")
-class LINE(Model, ShallowEmbedder):
+class LINE(ShallowEmbeddingModel):
     """First- and second-order proximity embeddings by edge sampling and negative sampling."""
 
     Config = LINEConfig
-    supported_tasks = EMBEDDING_TASKS
 
     def __init__(self, config: LINEConfig, sizes: ModelSizes):
         super().__init__(config, sizes)
         if config.order == 3 and config.embedding_dim % 2:
             raise ConfigError(f"line: embedding_dim={config.embedding_dim} must be even with order=3 (two halves)")
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(seed)

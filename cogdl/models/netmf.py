@@ -21,9 +21,8 @@ import scipy.sparse.linalg
 import torch
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
-from cogdl.models.deepwalk import EMBEDDING_TASKS
 from cogdl.nn.factorization import adjacency, svd_embedding
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
 
 
@@ -65,15 +64,10 @@ def deepwalk_matrix(a: sp.csr_matrix, window: int, rank: int, negative: float, s
 
 
 @register_model("netmf")
-class NetMF(Model, ShallowEmbedder):
+class NetMF(ShallowEmbeddingModel):
     """Truncated SVD of log(max(M, 1)), M DeepWalk's closed-form matrix."""
 
     Config = NetMFConfig
-    supported_tasks = EMBEDDING_TASKS
-
-    def __init__(self, config: NetMFConfig, sizes: ModelSizes):
-        super().__init__(config, sizes)
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         c = self.config

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import torch
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
-from cogdl.models.deepwalk import EMBEDDING_TASKS, DeepWalkConfig, walk_embeddings
+from cogdl.models.deepwalk import DeepWalkConfig, walk_embeddings
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
 
 
@@ -33,15 +33,10 @@ class Node2VecConfig(DeepWalkConfig):
 
 
 @register_model("node2vec")
-class Node2Vec(Model, ShallowEmbedder):
+class Node2Vec(ShallowEmbeddingModel):
     """Skip-gram (negative sampling) over node2vec's p, q-biased random walks."""
 
     Config = Node2VecConfig
-    supported_tasks = EMBEDDING_TASKS
-
-    def __init__(self, config: Node2VecConfig, sizes: ModelSizes):
-        super().__init__(config, sizes)
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         return walk_embeddings(graph, self.config, seed, self.config.p, self.config.q)

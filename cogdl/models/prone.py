@@ -27,9 +27,8 @@ from scipy.special import iv
 from sklearn.preprocessing import normalize
 
 from cogdl.config import Interval
-from cogdl.models.base import Model, ModelSizes, ShallowEmbedder
-from cogdl.models.deepwalk import EMBEDDING_TASKS
 from cogdl.nn.factorization import adjacency, pad_columns, svd_embedding
+from cogdl.models.shallow import ShallowEmbeddingModel
 from cogdl.registry import register_model
 
 
@@ -76,15 +75,10 @@ def spectral_propagation(a: sp.csr_matrix, r: np.ndarray, order: int, mu: float,
 
 
 @register_model("prone")
-class ProNE(Model, ShallowEmbedder):
+class ProNE(ShallowEmbeddingModel):
     """Sparse factorisation of a shifted log-proximity matrix, enhanced by band-pass propagation."""
 
     Config = ProNEConfig
-    supported_tasks = EMBEDDING_TASKS
-
-    def __init__(self, config: ProNEConfig, sizes: ModelSizes):
-        super().__init__(config, sizes)
-        self.embedding_dim = config.embedding_dim
 
     def fit_embed(self, graph, seed: int) -> torch.Tensor:
         c = self.config
