@@ -2,7 +2,7 @@
 
 Grover & Leskovec, "node2vec: Scalable Feature Learning for Networks", KDD 2016.
 Having stepped t -> v, the walk moves to a neighbour x of v with probability proportional to
-    alpha_pq(t, x) = 1/p if d(t, x) = 0,   1 if d(t, x) = 1,   1/q if d(t, x) = 2
+    alpha_pq(t, x) w_vx,   alpha_pq(t, x) = 1/p if d(t, x) = 0,   1 if d(t, x) = 1,   1/q if d(t, x) = 2
 (p: return, q: in-out; `cogdl.ops.walks`); then skip-gram with negative sampling,
     max_f sum_u [ -log Z_u + sum_{n in N_S(u)} f(n) . f(u) ],   Z_u approximated by negative samples.
 Defaults are the paper's (d = 128, r = 10 walks per node, l = 80, k = 10, one epoch); p and q were
@@ -26,6 +26,7 @@ class Node2VecConfig(DeepWalkConfig):
     walk_length: int = field(default=80, metadata={"help": "nodes per walk (l)"})
     walks_per_node: int = field(default=10, metadata={"help": "walks started at every node (r)"})
     negative: int = field(default=5, metadata={"help": "negative samples per pair; 0: hierarchical softmax"})
+    weighted: bool = field(default=True, metadata={"help": "steps in proportion to edge weights, as the authors' code (false: ignore them)"})
     p: float = field(default=1.0, metadata={"help": "return parameter: weight 1/p to step back to the previous node"})
     q: float = field(default=1.0, metadata={"help": "in-out parameter: weight 1/q to move two hops from the previous node"})
 

@@ -107,8 +107,8 @@ def dropout_scale(seed: int, numel: int, p: float, device):
     return _extension.dropout_scale(seed, numel, p)
 
 
-def random_walks(rowptr, col, starts, length: int, p: float, q: float, seed: int):
+def random_walks(rowptr, col, starts, cumulative, length: int, p: float, q: float, seed: int):
     global _walks_extension
     if _walks_extension is None:
         _walks_extension = load_extension(SOURCE.parent / "walks.cpp")
-    return _walks_extension.random_walks(rowptr, col, starts, length, p, q, seed)
+    return _walks_extension.random_walks(rowptr, col, starts, cumulative, length, p, q, seed)

@@ -2,8 +2,9 @@
 
 node2vec (Grover & Leskovec, KDD 2016, sec. 3.2.2): having stepped t -> v, the walk moves to a
 neighbour x of v with probability proportional to
-    alpha_pq(t, x) = 1/p  if x = t,   1  if x is a neighbour of t,   1/q  otherwise;
-p = q = 1 is DeepWalk's uniform walk (Perozzi et al., KDD 2014). Edge weights are ignored.
+    alpha_pq(t, x) * w_vx,   alpha_pq(t, x) = 1/p  if x = t,   1  if x is a neighbour of t,   1/q  otherwise;
+p = q = 1 is a first-order walk, and with every w_vx = 1 (`edge_weight=None`) DeepWalk's uniform
+walk (Perozzi et al., KDD 2014).
 
 Two implementations with the same contract, seeded and reproducible:
 - the `cpu` kernel (`csrc/walks.cpp`): one thread per batch of walks, rejection sampling,
@@ -25,11 +26,13 @@ from cogdl.errors import ConfigError
 
 
 def random_walks(rowptr: torch.Tensor, col: torch.Tensor, starts: torch.Tensor, length: int, p: float = 1.0,
-                 q: float = 1.0, seed: int = 0, backend: str = "cpu") -> torch.Tensor:
+                 q: float = 1.0, seed: int = 0, backend: str = "cpu",
+                 edge_weight: torch.Tensor | None = None) -> torch.Tensor:
     """`[W, length]` int64 walks from `starts` (column 0 is the start; -1 after a node without
     neighbours) on the CSR graph `(rowptr, col)`, whose rows must list their columns sorted.
 
     Args:
+        edge_weight: `[E]` positive weights w_vx of the steps (None: all 1).
         p: return parameter; q: in-out parameter (node2vec); p = q = 1 walks uniformly.
         seed: the walks are a function of (graph, starts, length, p, q, seed).
         backend: `cpu` (the C++ kernel; the reference, with a warning, if it cannot be built) or
@@ -40,21 +43,26 @@ def random_walks(rowptr: torch.Tensor, col: torch.Tensor, starts: torch.Tensor, 
     if length < 1:
         raise ConfigError(f"walk length must be at least 1, found {length}")
     rowptr, col, starts = rowptr.long().cpu(), col.long().cpu(), starts.long().cpu()
+    if edge_weight is not None and bool((edge_weight <= 0).any()):
+        raise ConfigError("random walks need positive edge weights")
     if backend == "cpu":
         try:
             from cogdl.ops import cpu
 
-            return cpu.random_walks(rowptr, col, starts, length, float(p), float(q), int(seed))
+            cumulative = (torch.zeros(0, dtype=torch.float64) if edge_weight is None else
+                          torch.cat([torch.zeros(1, dtype=torch.float64), torch.cumsum(edge_weight.double().cpu(), 0)]))
+            return cpu.random_walks(rowptr, col, starts, cumulative, length, float(p), float(q), int(seed))
         except (OSError, RuntimeError, ImportError) as exc:
             warnings.warn(f"cogdl.ops.walks: the cpu kernel is unavailable ({str(exc).splitlines()[0][:300]}); "
                           "using the reference", RuntimeWarning, stacklevel=2)
     elif backend != "reference":
         raise ConfigError(f"random walk backend {backend!r}: expected cpu or reference")
-    return random_walks_reference(rowptr, col, starts, length, p, q, seed)
+    return random_walks_reference(rowptr, col, starts, length, p, q, seed, edge_weight=edge_weight)
 
 
 def random_walks_reference(rowptr: torch.Tensor, col: torch.Tensor, starts: torch.Tensor, length: int,
-                           p: float = 1.0, q: float = 1.0, seed: int = 0, chunk: int = 4096) -> torch.Tensor:
+                           p: float = 1.0, q: float = 1.0, seed: int = 0, chunk: int = 4096,
+                           edge_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Exact-draw walks in pure PyTorch, `chunk` walks at a time (see the module docstring)."""
     generator = torch.Generator().manual_seed(seed)
     num_nodes = rowptr.numel() - 1
@@ -72,15 +80,17 @@ def random_walks_reference(rowptr: torch.Tensor, col: torch.Tensor, starts: torc
             alive, cur, degree, prev = alive[keep], cur[keep], degree[keep], prev[keep]
             if alive.numel() == 0:
                 break
-            candidates = col[concat_ranges(rowptr[cur], degree)]
+            edges = concat_ranges(rowptr[cur], degree)
+            candidates = col[edges]
             owner_prev = torch.repeat_interleave(prev, degree)
-            weight = torch.ones(candidates.numel(), dtype=torch.float64)
+            weight = (torch.ones(candidates.numel(), dtype=torch.float64) if edge_weight is None
+                      else edge_weight[edges].double())
             if (p != 1.0 or q != 1.0) and k > 1:
                 query = owner_prev * num_nodes + candidates
                 at = torch.searchsorted(edge_keys, query).clamp(max=edge_keys.numel() - 1)
                 near = edge_keys[at] == query
-                weight = torch.where(candidates == owner_prev, 1.0 / p,
-                                     torch.where(near, 1.0, 1.0 / q)).to(torch.float64)
+                weight = weight * torch.where(candidates == owner_prev, 1.0 / p,
+                                              torch.where(near, 1.0, 1.0 / q)).to(torch.float64)
             total = torch.cumsum(weight, 0)
             segment_end = torch.cumsum(degree, 0) - 1
             segment_start_mass = total[segment_end] - torch.zeros_like(total[segment_end]).index_add_(

@@ -80,3 +80,20 @@ def test_bad_parameters_are_named():
     graph = _graph()
     with pytest.raises(Exception, match="p > 0 and q > 0"):
         random_walks(graph.rowptr, graph.col, torch.tensor([0]), 5, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("walker", [random_walks, random_walks_reference], ids=["cpu", "reference"])
+def test_weighted_steps_follow_alpha_times_the_edge_weight(walker):
+    graph = _graph()
+    weight = (graph.row + graph.col + 1).double()  # symmetric: w_uv = u + v + 1
+    walks = walker(graph.rowptr, graph.col, torch.full((60000,), 2), 3, 0.5, 2.0, 5, edge_weight=weight).numpy()
+    weight_of = {(int(r), int(c)): float(w) for r, c, w in zip(graph.row, graph.col, weight)}
+    first = {x: weight_of[(2, x)] for x in (0, 1, 3, 5, 6)}
+    for x, w in first.items():
+        assert abs(np.mean(walks[:, 1] == x) - w / sum(first.values())) < 0.01
+    after = walks[walks[:, 1] == 1, 2]
+    alpha = exact_second_step(graph, 2, 1, 0.5, 2.0)
+    expected = {x: a * weight_of[(1, x)] for x, a in alpha.items()}
+    total = sum(expected.values())
+    for x, value in expected.items():
+        assert abs(np.mean(after == x) - value / total) < 5 * np.sqrt(0.25 / after.size)

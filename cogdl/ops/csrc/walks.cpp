@@ -1,9 +1,11 @@
 // Random walks on a CSR graph: uniform (DeepWalk) and second-order biased (node2vec).
 // Each walk draws from its own counter-based generator, seeded by (seed, walk index), so the
-// walks are the same for any number of threads. node2vec's biased step uses rejection sampling
-// (propose a uniform neighbour x of v, accept with weight(x) / max weight), which needs no
-// per-edge alias tables: weight(x) = 1/p if x is the previous node t, 1 if x is a neighbour of t
-// (binary search in t's sorted row), else 1/q. The columns of each row must be sorted.
+// walks are the same for any number of threads. A step proposes a neighbour x of v uniformly, or,
+// given `cumulative` edge weights (cumulative[e] = sum of the weights of edges before e), in
+// proportion to w_vx by binary search. node2vec's bias is rejection sampling on top, which needs
+// no per-edge alias tables: accept x with alpha(x) / max alpha, where alpha(x) = 1/p if x is the
+// previous node t, 1 if x is a neighbour of t (binary search in t's sorted row), else 1/q.
+// The columns of each row must be sorted.
 #include <torch/extension.h>
 #include <ATen/Parallel.h>
 
@@ -33,8 +35,9 @@ bool has_edge(const int64_t* rowptr, const int64_t* col, int64_t from, int64_t t
 }  // namespace
 
 // walks[w, 0] = starts[w]; walks[w, k] is the k-th step; -1 after a node without neighbours.
-torch::Tensor random_walks(torch::Tensor rowptr, torch::Tensor col, torch::Tensor starts, int64_t length, double p,
-                           double q, int64_t seed) {
+// `cumulative` is empty (unweighted) or [E + 1] float64 prefix sums of the edge weights.
+torch::Tensor random_walks(torch::Tensor rowptr, torch::Tensor col, torch::Tensor starts, torch::Tensor cumulative,
+                           int64_t length, double p, double q, int64_t seed) {
   TORCH_CHECK(rowptr.dtype() == torch::kInt64 && col.dtype() == torch::kInt64 && starts.dtype() == torch::kInt64,
               "random_walks: rowptr, col and starts must be int64");
   rowptr = rowptr.contiguous();
@@ -45,6 +48,11 @@ torch::Tensor random_walks(torch::Tensor rowptr, torch::Tensor col, torch::Tenso
   const int64_t* rp = rowptr.data_ptr<int64_t>();
   const int64_t* cp = col.data_ptr<int64_t>();
   const int64_t* sp = starts.data_ptr<int64_t>();
+  const bool weighted = cumulative.numel() > 0;
+  TORCH_CHECK(!weighted || (cumulative.dtype() == torch::kFloat64 && cumulative.numel() == col.numel() + 1),
+              "random_walks: cumulative must be float64 with one entry per edge plus one");
+  cumulative = cumulative.contiguous();
+  const double* cw = weighted ? cumulative.data_ptr<double>() : nullptr;
   int64_t* out = walks.data_ptr<int64_t>();
   const bool biased = p != 1.0 || q != 1.0;
   const double max_weight = std::max({1.0 / p, 1.0, 1.0 / q});
@@ -57,14 +65,20 @@ torch::Tensor random_walks(torch::Tensor rowptr, torch::Tensor col, torch::Tenso
       int64_t prev = -1, cur = sp[w];
       if (length > 0) walk[0] = cur;
       for (int64_t k = 1; k < length; ++k) {
-        const int64_t deg = rp[cur + 1] - rp[cur];
+        const int64_t begin = rp[cur], deg = rp[cur + 1] - begin;
         if (deg == 0) break;
-        int64_t next = cp[rp[cur] + rng.below(deg)];
+        auto propose = [&]() -> int64_t {
+          if (!weighted) return cp[begin + rng.below(deg)];
+          const double u = cw[begin] + rng.uniform() * (cw[begin + deg] - cw[begin]);
+          const int64_t e = std::upper_bound(cw + begin + 1, cw + begin + deg + 1, u) - (cw + 1);
+          return cp[std::min(e, begin + deg - 1)];
+        };
+        int64_t next = propose();
         if (biased && prev >= 0) {
           while (true) {
             const double weight = next == prev ? w_back : (has_edge(rp, cp, prev, next) ? w_near : w_far);
             if (rng.uniform() < weight) break;
-            next = cp[rp[cur] + rng.below(deg)];
+            next = propose();
           }
         }
         walk[k] = next;
