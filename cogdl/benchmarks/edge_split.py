@@ -33,6 +33,7 @@ class EdgeSplit:
     val_ids: torch.Tensor
     test_ids: torch.Tensor
     graph: Graph
+    train_keys: np.ndarray  # sorted u * N + v of the training edges, for drawing non-edges each epoch
 
 
 def undirected_edges(graph: Graph) -> np.ndarray:
@@ -80,10 +81,9 @@ def random_edge_split(graph: Graph, seed: int, val_ratio: float, test_ratio: flo
     as_tensor = torch.from_numpy
     return EdgeSplit(as_tensor(train), as_tensor(edges[:, val_ids]), as_tensor(edges[:, test_ids]),
                      as_tensor(negatives[:, :num_val]), as_tensor(negatives[:, num_val:]), as_tensor(train_ids),
-                     as_tensor(val_ids), as_tensor(test_ids), message_graph)
+                     as_tensor(val_ids), as_tensor(test_ids), message_graph, all_keys[train_ids])
 
 
-def training_non_edges(train: torch.Tensor, num_nodes: int, num: int, generator: np.random.Generator) -> torch.Tensor:
-    """`[2, num]` random pairs that are not training edges (redrawn each epoch)."""
-    keys = np.sort((train[0] * num_nodes + train[1]).numpy())
-    return torch.from_numpy(non_edges(num, num_nodes, keys, generator))
+def training_non_edges(split: EdgeSplit, num: int, generator: np.random.Generator) -> torch.Tensor:
+    """`[2, num]` random pairs that are not training edges of `split` (redrawn each epoch)."""
+    return torch.from_numpy(non_edges(num, split.graph.num_nodes, split.train_keys, generator))

@@ -147,7 +147,7 @@ class LinkPrediction(Task):
             if config.reconstruction == "full":
                 loss = full_reconstruction_loss(z, positive)
             else:
-                negative = training_non_edges(split.train, graph.num_nodes, train.shape[1], rng).to(trainer.device)
+                negative = training_non_edges(split, train.shape[1], rng).to(trainer.device)
                 loss = sampled_reconstruction_loss(z, train, negative)
             if isinstance(model, Variational):
                 loss = loss + model.kl_divergence() / graph.num_nodes
