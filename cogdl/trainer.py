@@ -43,6 +43,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from cogdl import distributed
 from cogdl.config import Choice, ConfigError, Interval
 from cogdl.models.base import parameter_groups
 
@@ -143,6 +144,15 @@ class Trainer:
         if isinstance(obj, (list, tuple)):
             return type(obj)(self.place(item) for item in obj)
         return obj.to(self.device)
+
+    def shard(self, nodes: torch.Tensor) -> torch.Tensor:
+        """This process's share of the training `nodes` under data parallelism (all of them in one process)."""
+        return distributed.shard(nodes)
+
+    def parallel(self, model: torch.nn.Module) -> torch.nn.Module:
+        """`model` as a training step calls it: wrapped to average gradients over the processes
+        under data parallelism (`cogdl.distributed`), else the model itself."""
+        return distributed.parallel(model)
 
     def optimizer(self, model: torch.nn.Module) -> torch.optim.Adam:
         """Adam over the model's parameter groups, with the loop's learning rate and weight decay."""

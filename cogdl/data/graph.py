@@ -175,11 +175,28 @@ class RowBlock:
 
     `graph` is the `[R, M]` rectangular graph whose row `k` is row `rows[k]` of the original, its
     sources numbered among the `M` inputs; `rows_in_inputs` `[R]` is each row's own position
-    among the inputs (for a layer's per-destination terms).
+    among the inputs (for a layer's per-destination terms). A block of sampled edges
+    (`cogdl.ops.sampling`) also carries `scale` `[R]`, each row's in-degree over the edges it
+    kept, and `input_nodes` `[M]`, the node ids of its inputs.
     """
 
     graph: Graph
     rows_in_inputs: torch.Tensor
+    scale: torch.Tensor | None = None
+    input_nodes: torch.Tensor | None = None
+
+    def sum_weights(self) -> torch.Tensor | None:
+        """Edge weights under which a sum over the block's edges estimates the sum over all the
+        edges of its rows without bias: the edge weights (1 where none) times the row's `scale`."""
+        weight = self.graph.edge_weight
+        if self.scale is None:
+            return weight
+        scale = self.scale.to(weight.dtype if weight is not None else torch.float32)[self.graph.row]
+        return scale if weight is None else weight * scale
+
+    def to(self, device) -> "RowBlock":
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        return RowBlock(self.graph.to(device), move(self.rows_in_inputs), move(self.scale), move(self.input_nodes))
 
 
 def row_block(graph: Graph, rows: torch.Tensor, inputs: torch.Tensor | None = None) -> RowBlock:

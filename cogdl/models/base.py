@@ -12,7 +12,8 @@ Every model declares
   `check_abilities`): `GraphLevel` (a graph-level forward), `SelfSupervised` (its own loss, and
   a forward that embeds), `NodeEmbedder` (an embedding beside its forward), `Variational` (a KL
   term of its last forward), `ShallowEmbedder`
-  (embeddings learned from the structure alone, by the model's own fit); and `SparseInput`
+  (embeddings learned from the structure alone, by the model's own fit), `LayerWise` (mini-batches
+  of sampled blocks and exact layer-by-layer inference); and `SparseInput`
   where it takes bag-of-words features sparse (every other model receives a dense `torch.Tensor`);
 - optionally `parameter_groups(weight_decay)`: the optimiser's parameter groups, where the paper
   decays some weights differently from the task's `weight_decay` (default: one group).
@@ -122,6 +123,24 @@ class ShallowEmbedder(Ability):
         raise NotImplementedError
 
 
+class LayerWise(Ability):
+    """`message_graph(graph)` -> the graph its layers aggregate over (GCN's normalised graph with
+    self loops, GAT's graph with self loops, GraphSAGE's graph itself), from which mini-batch
+    blocks are sampled; `layer(k, graph, h)` -> layer k (from 0) with its dropout and activation,
+    on the whole graph or on a `RowBlock` of `message_graph` (inputs `h` -> the block's rows);
+    `num_layers`. Its `forward(blocks, x)` also takes a list of blocks, one per layer, first layer
+    first (`cogdl.ops.sampling.sample_blocks`), `x` holding the first block's inputs."""
+
+    methods = ("message_graph", "layer")
+    attributes = ("num_layers",)
+
+    def message_graph(self, graph):
+        raise NotImplementedError
+
+    def layer(self, k: int, graph, h: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
 class SparseInput(Ability):
     """`forward(graph, x)` (and `loss`) take `x` as `cogdl.nn.functional.SparseFeatures` where the
     node features are sparse enough (at most a quarter non-zero), through `cogdl.nn.functional`'s
@@ -164,9 +183,15 @@ def parameter_groups(module: nn.Module, weight_decay: float) -> list[dict]:
 def stacked_forward(layers: nn.ModuleList, graph, x, p: float, training: bool,
                     activation: Callable[[torch.Tensor], torch.Tensor] = F.relu) -> torch.Tensor:
     """`x` through `layers` with dropout `p` on every layer's input and `activation` between layers
-    (not after the last): the layout of the GCN, GAT and R-GCN reference implementations."""
-    for k, layer in enumerate(layers):
-        x = layer(graph, dropout(x, p, training))
-        if k < len(layers) - 1:
-            x = activation(x)
+    (not after the last): the layout of the GCN, GAT and R-GCN reference implementations. `graph`
+    is one graph for every layer, or a list of blocks, one per layer (`LayerWise`)."""
+    for k in range(len(layers)):
+        x = stacked_layer(layers, k, graph[k] if isinstance(graph, list) else graph, x, p, training, activation)
     return x
+
+
+def stacked_layer(layers: nn.ModuleList, k: int, graph, x, p: float, training: bool,
+                  activation: Callable[[torch.Tensor], torch.Tensor] = F.relu) -> torch.Tensor:
+    """Layer `k` of `stacked_forward`: dropout on its input, the layer, the activation unless last."""
+    x = layers[k](graph, dropout(x, p, training))
+    return activation(x) if k < len(layers) - 1 else x

@@ -7,7 +7,8 @@ The output layer averages `num_out_heads` heads instead of concatenating them (e
 Symbols: `H` = num_heads, each of `hidden_size / H` features (a hidden layer outputs
 `hidden_size`), `L` = num_layers (the output layer included).
 Dropout (`dropout`) on every layer's input and on the attention weights (`attn_dropout`).
-Shapes: `x` `[N, F]` -> logits `[N, C]`.
+Shapes: `x` `[N, F]` -> logits `[N, C]`. Mini-batches (`LayerWise`) sample blocks of the graph
+with self loops; attention is then normalised over the kept edges.
 Paper settings: Cora/CiteSeer 8 heads x 8 features (hidden_size 64), dropout 0.6, lr 0.005,
 weight decay 5e-4; PubMed 8 output heads, lr 0.01, weight decay 1e-3.
 """
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Divisible, Interval
-from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
+from cogdl.models.base import LayerWise, Model, ModelSizes, SparseInput, stacked_forward, stacked_layer
 from cogdl.nn import GATConv
 from cogdl.registry import register_model
 
@@ -47,7 +48,7 @@ class GATConfig:
 
 
 @register_model("gat")
-class GAT(Model, SparseInput):
+class GAT(Model, SparseInput, LayerWise):
     """Velickovic et al.'s GAT for node classification."""
 
     Config = GATConfig
@@ -65,6 +66,13 @@ class GAT(Model, SparseInput):
         layers.append(GATConv(width, sizes.out_features, c.num_out_heads, False, c.negative_slope, c.attn_dropout,
                               value_dropout=c.value_dropout))
         self.layers = nn.ModuleList(layers)
+        self.num_layers = c.num_layers
+
+    def message_graph(self, graph):
+        return graph.with_self_loops()
+
+    def layer(self, k: int, graph, h: torch.Tensor) -> torch.Tensor:
+        return stacked_layer(self.layers, k, graph, h, self.config.dropout, self.training, F.elu)
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         return stacked_forward(self.layers, graph, x, self.config.dropout, self.training, F.elu)

@@ -11,7 +11,7 @@ propagation that has no weight and no dropout before it (`input_propagation=true
     H^0 = sigma(Â X),  then the L weighted layers above on H^0.
 NOTE: the layers add a learnable bias by default (as PyG's GCNConv); the paper's code
 (`GraphConvolution(bias=False)` in tkipf/gcn) has none, so the paper's setting is `bias=false`.
-Shapes: `x` `[N, F]` -> logits `[N, C]`.
+Shapes: `x` `[N, F]` -> logits `[N, C]`. Mini-batches (`LayerWise`) sample blocks of `Â`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
-from cogdl.nn import GCNConv, gcn_propagate
+from cogdl.errors import ConfigError
+from cogdl.models.base import LayerWise, Model, ModelSizes, SparseInput, stacked_forward, stacked_layer
+from cogdl.nn import GCNConv, gcn_norm_graph, gcn_propagate
 from cogdl.registry import register_model
 
 
@@ -45,7 +46,7 @@ class GCNConfig:
 
 
 @register_model("gcn")
-class GCN(Model, SparseInput):
+class GCN(Model, SparseInput, LayerWise):
     """Kipf & Welling's GCN for node classification."""
 
     Config = GCNConfig
@@ -56,6 +57,17 @@ class GCN(Model, SparseInput):
         super().__init__(config, sizes)
         widths = [sizes.in_features] + [config.hidden_size] * (config.num_layers - 1) + [sizes.out_features]
         self.layers = nn.ModuleList(GCNConv(i, o, bias=config.bias) for i, o in zip(widths[:-1], widths[1:]))
+        self.num_layers = config.num_layers
+
+    def message_graph(self, graph):
+        if self.config.input_propagation:
+            raise ConfigError("gcn with input_propagation=true has a weightless first propagation that "
+                              "mini-batches do not sample; train it full-batch (batch_size=0)")
+        return gcn_norm_graph(graph)
+
+    def layer(self, k: int, graph, h: torch.Tensor) -> torch.Tensor:
+        return stacked_layer(self.layers, k, graph, h, self.config.dropout, self.training,
+                             ACTIVATIONS[self.config.activation])
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         activation = ACTIVATIONS[self.config.activation]

@@ -5,8 +5,8 @@ Layers (Algorithm 1, with the layer of `cogdl.nn.SAGEConv`):
 
 Symbols: `agg` the `aggregator` (mean by default), `L` = num_layers, `sigma` ReLU between layers
 (none after the last), dropout on every layer's input.
-NOTE: full-batch, every neighbour aggregated; the paper (and IGB's baseline) sample a fixed number
-of neighbours per node during training.
+Full-batch, every neighbour is aggregated; in mini-batches (`batch_size`, `fanouts` of the node
+task) a fixed number of neighbours per node is sampled at each layer, as in the paper's Algorithm 2.
 Shapes: `x` `[N, F]` -> logits `[N, C]`.
 """
 
@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from cogdl.config import Choice, Interval
-from cogdl.models.base import Model, ModelSizes, SparseInput, stacked_forward
+from cogdl.models.base import LayerWise, Model, ModelSizes, SparseInput, stacked_forward, stacked_layer
 from cogdl.nn import SAGEConv
 from cogdl.nn.sage_conv import AGGREGATORS
 from cogdl.registry import register_model
@@ -37,8 +37,8 @@ class GraphSAGEConfig:
 
 
 @register_model("graphsage")
-class GraphSAGE(Model, SparseInput):
-    """GraphSAGE with mean / sum / max aggregation, trained full-batch."""
+class GraphSAGE(Model, SparseInput, LayerWise):
+    """GraphSAGE with mean / sum / max aggregation, full-batch or on sampled mini-batches."""
 
     Config = GraphSAGEConfig
     supported_tasks = ("node_classification", "link_prediction")
@@ -49,6 +49,13 @@ class GraphSAGE(Model, SparseInput):
         self.layers = nn.ModuleList(
             SAGEConv(i, o, config.aggregator, normalize=config.normalize and k < config.num_layers - 1)
             for k, (i, o) in enumerate(zip(widths[:-1], widths[1:])))
+        self.num_layers = config.num_layers
+
+    def message_graph(self, graph):
+        return graph
+
+    def layer(self, k: int, graph, h: torch.Tensor) -> torch.Tensor:
+        return stacked_layer(self.layers, k, graph, h, self.config.dropout, self.training)
 
     def forward(self, graph, x: torch.Tensor) -> torch.Tensor:
         return stacked_forward(self.layers, graph, x, self.config.dropout, self.training)

@@ -2,7 +2,7 @@
 
 from cogdl.nn.appnp import appnp_propagate
 from cogdl.nn.gat_conv import GATConv
-from cogdl.nn.gcn_conv import GCNConv, gcn_norm, gcn_propagate
+from cogdl.nn.gcn_conv import GCNConv, gcn_norm, gcn_norm_graph, gcn_propagate
 from cogdl.nn.gcnii_conv import GCNIIConv, gcnii_beta
 from cogdl.nn.gin_conv import GINConv, gin_mlp
 from cogdl.nn.mixhop_conv import MixHopConv
@@ -12,5 +12,5 @@ from cogdl.nn.sage_conv import SAGEConv
 from cogdl.nn.simple_hgn_conv import SimpleHGNConv
 from cogdl.nn.typed_input import TypedInputProjection
 
-__all__ = ["GCNConv", "gcn_norm", "gcn_propagate", "GATConv", "GINConv", "gin_mlp", "global_pool", "RGCNConv", "SimpleHGNConv",
+__all__ = ["GCNConv", "gcn_norm", "gcn_norm_graph", "gcn_propagate", "GATConv", "GINConv", "gin_mlp", "global_pool", "RGCNConv", "SimpleHGNConv",
            "TypedInputProjection", "SAGEConv", "appnp_propagate", "GCNIIConv", "gcnii_beta", "MixHopConv"]

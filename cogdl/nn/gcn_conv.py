@@ -7,6 +7,9 @@ Per node:      x'_i = sum_{j in N(i) + {i}} x_j W / sqrt(d_i d_j) + b
 
 Symbols: `A` the adjacency (rows = destinations), `I` one self loop per node (existing self loops
 are replaced), `d_i = 1 + sum_j A_ij` the in-degree with the self loop, `W` `[F_in, F_out]`, `b` `[F_out]`.
+On a sampled block of the normalised graph (`gcn_norm_graph`, `cogdl.ops.sampling`) the sum runs
+over the kept edges, each weighted 1/sqrt(d_i d_j) times the row's scale d_i / s_i (an unbiased
+estimate of the full sum; exact when the block keeps every edge).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cogdl.data.graph import Graph
+from cogdl.data.graph import Graph, RowBlock
 from cogdl.nn.functional import project
 from cogdl.ops import spmm
 
@@ -34,6 +37,12 @@ def gcn_norm(graph: Graph) -> tuple[Graph, torch.Tensor]:
     return graph.cached("gcn_norm", compute)
 
 
+def gcn_norm_graph(graph: Graph) -> Graph:
+    """`D^{-1/2} (A + I) D^{-1/2}` as a weighted graph: what a sampled GCN block is drawn from."""
+    looped, norm = gcn_norm(graph)
+    return graph.cached("gcn_norm_graph", lambda: Graph(looped.rowptr, looped.col, norm))
+
+
 def gcn_propagate(graph: Graph, x: torch.Tensor) -> torch.Tensor:
     """D^{-1/2} (A + I) D^{-1/2} x: the layer's propagation without its weight."""
     looped, norm = gcn_norm(graph)
@@ -48,7 +57,8 @@ class GCNConv(nn.Module):
         out_channels: output width `F_out`.
         bias: add a learnable bias (default True).
 
-    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or sparse COO) -> `[N, F_out]`.
+    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or sparse COO) -> `[N, F_out]`; a `RowBlock`
+    of `gcn_norm_graph` with `R` rows and `M` inputs, `x` `[M, F_in]` -> `[R, F_out]`.
     """
 
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True):
@@ -62,6 +72,9 @@ class GCNConv(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
 
-    def forward(self, graph: Graph, x: torch.Tensor) -> torch.Tensor:
-        out = gcn_propagate(graph, project(x, self.weight))
+    def forward(self, graph: Graph | RowBlock, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(graph, RowBlock):
+            out = spmm(graph.graph, project(x, self.weight), graph.sum_weights())
+        else:
+            out = gcn_propagate(graph, project(x, self.weight))
         return out + self.bias if self.bias is not None else out

@@ -7,8 +7,9 @@ Per node:     x'_i = W_self x_i + W_neigh agg_{j in N(i)} x_j + b,   then x'_i /
 Symbols: `N(i)` the sources of node `i`'s incoming edges (no self loop added), `agg` the mean, sum
 or element-wise max over them (0 for a node without neighbours), `W_self`, `W_neigh` `[F_out, F_in]`.
 NOTE: the paper concatenates [x_i || agg] before one weight matrix; that equals the two weights
-summed here (PyG's `SAGEConv` layout). Every neighbour is aggregated (full batch): the paper
-samples a fixed number per node for scale, which graphs of this size do not need.
+summed here (PyG's `SAGEConv` layout). On a `RowBlock` of sampled edges (the paper's Algorithm 2,
+`cogdl.ops.sampling`) `agg` runs over the kept edges; `sum` then weights them by the row's scale
+d_i / s_i (an unbiased estimate of the full sum).
 For `mean` and `sum` the projection comes first (the same by linearity, and narrower); `max`
 aggregates the raw features.
 """
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cogdl.data.graph import Graph
+from cogdl.data.graph import Graph, RowBlock
 from cogdl.nn.functional import SparseFeatures, project
 from cogdl.ops import spmm
 
@@ -36,7 +37,8 @@ class SAGEConv(nn.Module):
         normalize: L2-normalise each output row (default False).
         bias: add a learnable bias (default True).
 
-    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or `SparseFeatures`) -> `[N, F_out]`.
+    Shapes: graph with `N` nodes, `x` `[N, F_in]` (dense or `SparseFeatures`) -> `[N, F_out]`; a
+    `RowBlock` with `R` rows and `M` inputs, `x` `[M, F_in]` (dense) -> `[R, F_out]`.
     """
 
     def __init__(self, in_channels: int, out_channels: int, aggregator: str = "mean", normalize: bool = False,
@@ -56,13 +58,17 @@ class SAGEConv(nn.Module):
         if self.bias is not None:
             nn.init.zeros_(self.bias)
 
-    def forward(self, graph: Graph, x) -> torch.Tensor:
+    def forward(self, graph: Graph | RowBlock, x) -> torch.Tensor:
+        x_dst, weight = x, None
+        if isinstance(graph, RowBlock):
+            x_dst, weight = x[graph.rows_in_inputs], graph.sum_weights() if self.aggregator == "sum" else None
+            graph = graph.graph
         if self.aggregator == "max":
             dense = x.to_dense() if isinstance(x, SparseFeatures) else x
             neigh = spmm(graph, dense, reduce="max") @ self.weight_neigh.t()
         else:
-            neigh = spmm(graph, project(x, self.weight_neigh), reduce=self.aggregator)
-        out = project(x, self.weight_self) + neigh
+            neigh = spmm(graph, project(x, self.weight_neigh), weight, reduce=self.aggregator)
+        out = project(x_dst, self.weight_self) + neigh
         if self.bias is not None:
             out = out + self.bias
         return F.normalize(out, p=2.0, dim=-1) if self.normalize else out

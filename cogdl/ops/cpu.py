@@ -1,5 +1,5 @@
 """The `cpu` backend: the C++ kernels of `csrc/cpu_ops.cpp`, built with OpenMP on first use
-(`load_extension` builds the other C++ files of `csrc/` the same way, e.g. the random walks).
+(`load_extension` builds the other C++ files of `csrc/` the same way, e.g. random walks and neighbour sampling).
 
 The build (torch.utils.cpp_extension, 22-26 s on the project's 2-core CPU box) is cached under
 `$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
@@ -23,7 +23,7 @@ import torch
 
 SOURCE = Path(__file__).parent / "csrc" / "cpu_ops.cpp"
 _extension = None
-_walks_extension = None
+_sampling_extension = None
 
 
 def _build_dir(source: Path = SOURCE) -> Path:
@@ -107,8 +107,16 @@ def dropout_scale(seed: int, numel: int, p: float, device):
     return _extension.dropout_scale(seed, numel, p)
 
 
+def _sampling():
+    global _sampling_extension
+    if _sampling_extension is None:
+        _sampling_extension = load_extension(SOURCE.parent / "sampling.cpp")
+    return _sampling_extension
+
+
 def random_walks(rowptr, col, starts, cumulative, length: int, p: float, q: float, seed: int):
-    global _walks_extension
-    if _walks_extension is None:
-        _walks_extension = load_extension(SOURCE.parent / "walks.cpp")
-    return _walks_extension.random_walks(rowptr, col, starts, cumulative, length, p, q, seed)
+    return _sampling().random_walks(rowptr, col, starts, cumulative, length, p, q, seed)
+
+
+def sample_hop(rowptr, col, nodes, fanout: int, replace: bool, seed: int, positions):
+    return _sampling().sample_hop(rowptr, col, nodes, fanout, replace, seed, positions)

@@ -8,6 +8,11 @@ without improvement. Test is evaluated once, with the selected weights.
 Refit (`SeedContext.refit_epochs`, IGB's protocol): train on train + validation nodes for a fixed
 number of epochs, without validation, then test.
 Metrics: `acc`, `micro_f1`, `macro_f1` on `val` and `test`.
+Mini-batches (`batch_size` > 0, models with the `LayerWise` ability): each epoch steps once per
+batch of shuffled training nodes on blocks sampled with `fanouts` (`cogdl.minibatch`);
+validation and test use exact layer-wise inference, so selection and metrics mean what they mean
+full-batch. Under data parallelism (`torchrun`, `cogdl train --nproc N`) each process trains on its
+shard of the training nodes, and gradients are averaged over the processes (`cogdl.distributed`).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from cogdl.metrics import accuracy, classification_metrics
 from cogdl.models.base import ModelSizes, model_input
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
+from cogdl.tasks.minibatch_node import MiniBatchFields, fit_minibatch
 from cogdl.trainer import loop_fields
 
 
 @dataclass
-class NodeClassificationConfig(loop_fields(epochs=200, patience=100, lr=0.01, weight_decay=5e-4, select_on="acc")):
+class NodeClassificationConfig(loop_fields(epochs=200, patience=100, lr=0.01, weight_decay=5e-4, select_on="acc"),
+                               MiniBatchFields):
     normalize_features: bool = field(default=True, metadata={"help": "divide each feature row by its sum"})
 
 
@@ -84,12 +91,16 @@ class NodeClassification(Task):
 
     def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
         trainer = context.trainer(config)
+        if config.batch_size > 0:
+            prediction, outcome = fit_minibatch(model, prepared.graph, prepared.info.num_classes, trainer, config,
+                                                context)
+            return selected_metrics(prepared.graph, prediction, outcome, context.evaluate_test)
         graph = trainer.place(prepared.graph)
         check = context.output_check("one row per node, one column per class")
         shape = (graph.num_nodes, prepared.info.num_classes)
 
-        def forward(graph, x):
-            return check(model(graph, x), shape)
+        def forward(graph, x, module=model):
+            return check(module(graph, x), shape)
 
         if context.refit_epochs is None:
             return fit_and_evaluate(model, graph, trainer, context.evaluate_test, forward)
@@ -106,17 +117,25 @@ class NodeClassification(Task):
 def fit_and_evaluate(model, graph, trainer, evaluate_test: bool = True, forward=None) -> dict[str, float]:
     """Train `model` on the `train` nodes of `graph` (on the trainer's device) with `trainer`'s loop,
     selecting on `val`; return the selected weights' metrics on `val` (and `test`). Training calls
-    `forward` (default: the model itself)."""
+    `forward(graph, x, module)` (default: the module itself), where `module` is the model, or the
+    model wrapped for data parallelism, which then trains on this process's shard of the nodes."""
     x, y, masks = model_input(model, graph.x), graph.y, graph.masks
 
     def validate() -> tuple[float, float]:
         logits = model(graph, x)[masks["val"]]
         return accuracy(y[masks["val"]], logits.argmax(1)), F.cross_entropy(logits, y[masks["val"]]).item()
 
-    outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(forward or model, graph, x, masks["train"],
-                                                                      optimizer), validate)
+    module, train_nodes = trainer.parallel(model), trainer.shard(masks["train"].nonzero().squeeze(1))
+    step_forward = module if forward is None else (lambda graph, x: forward(graph, x, module))
+    outcome = trainer.fit(model, lambda optimizer: cross_entropy_step(step_forward, graph, x, train_nodes, optimizer),
+                          validate)
     with torch.no_grad():
         prediction = model(graph, x).argmax(1)
+    return selected_metrics(graph, prediction, outcome, evaluate_test)
+
+
+def selected_metrics(graph, prediction: torch.Tensor, outcome, evaluate_test: bool) -> dict[str, float]:
+    """The metrics of the selected weights' `prediction` on `val` (and `test`), and the loop's bookkeeping."""
     splits = ("val", "test") if evaluate_test else ("val",)
-    return {**split_metrics(y, prediction, masks, splits), "best_epoch": outcome.best_epoch,
+    return {**split_metrics(graph.y, prediction, graph.masks, splits), "best_epoch": outcome.best_epoch,
             "epochs_run": outcome.epochs_run, "fit_seconds": outcome.seconds}

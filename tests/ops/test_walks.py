@@ -72,7 +72,7 @@ def test_kernel_walks_repeat_for_a_seed_whatever_the_threads():
     assert torch.equal(one, many)
     from cogdl.ops import cpu
 
-    assert cpu._walks_extension is not None  # the kernel ran, not the fallback
+    assert cpu._sampling_extension is not None  # the kernel ran, not the fallback
     assert not torch.equal(one, random_walks(graph.rowptr, graph.col, starts, 20, 0.25, 4.0, 12))
 
 
