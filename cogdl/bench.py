@@ -50,6 +50,7 @@ class Case:
     seconds: list[float] = field(default_factory=list)
     memory_mb: float | None = None
     max_rounds: int | None = None  # a case of minutes runs fewer rounds (and no warm-up)
+    edges: int = 0  # sampled edges per run, for a sampler's throughput
 
 
 def time_interleaved(cases: list[Case], rounds: int, warmup: int = 2, device: str = "cpu") -> None:
@@ -365,9 +366,84 @@ def embedding_cases(device: str, data_root=None) -> list[Case]:
     ]
 
 
+def sampling_cases(device: str, data_root=None, batch: int = 1024, fanouts=(15, 10, 5)) -> list[Case]:
+    """Neighbour sampling for a mini-batch: `batch` seed nodes, fan-outs 15, 10, 5 from the seeds,
+    the three blocks relabelled, on the synthetic DC-SBM graph (`synthetic-2m` where it is built in
+    the data root, else `synthetic-200k` generated in memory). Our C++ kernel and PyTorch reference
+    against DGL's `NeighborSampler` (`sample_neighbors` + `to_block` per hop, the same work) where
+    dgl imports; PyG's `NeighborLoader` needs pyg-lib or torch-sparse to sample at all, and is timed
+    only where one of them is installed. Each round draws a fresh batch of seeds (the same for
+    every implementation); throughput is sampled edges per second."""
+    import numpy as np
+
+    from cogdl.data.root import data_root as resolve_root
+    from cogdl.datasets.synthetic import SIZES, generate_structure, load_synthetic
+    from cogdl.ops.sampling import sample_blocks
+
+    try:
+        graph, name = load_synthetic("synthetic-2m", resolve_root(data_root)).graph, "synthetic-2m"
+    except Exception:
+        _, rowptr, col = generate_structure(SIZES["synthetic-200k"], np.random.default_rng(0))
+        graph, name = Graph(rowptr, col), "synthetic-200k"
+    group = f"sampling {','.join(map(str, fanouts))} batch {batch} {name}"
+    state = {"round": 0}
+    positions = torch.full((graph.num_nodes,), -1, dtype=torch.long)
+
+    def seeds():
+        return torch.randperm(graph.num_nodes, generator=torch.Generator().manual_seed(state["round"]))[:batch]
+
+    def ours(backend: str):
+        def run():
+            blocks = sample_blocks(graph, seeds(), fanouts, seed=state["round"], backend=backend, positions=positions)
+            return sum(b.graph.num_edges for b in blocks)
+        return run
+
+    cases = [Case(group, "cogdl cpu kernel", "forward", ours("cpu")),
+             Case(group, "PyTorch reference", "forward", ours("reference"))]
+    dgl = _optional_dgl()
+    if dgl is not None:
+        dgl_graph = dgl.graph(("csc", (graph.rowptr, graph.col, torch.tensor([], dtype=torch.long))),
+                              num_nodes=graph.num_nodes)
+        sampler = dgl.dataloading.NeighborSampler(list(reversed(fanouts)))
+
+        def dgl_run():
+            _, _, blocks = sampler.sample_blocks(dgl_graph, seeds())
+            return sum(b.num_edges() for b in blocks)
+
+        cases.append(Case(group, f"DGL {dgl.__version__}", "forward", dgl_run, baseline=True))
+    else:
+        cases[1].baseline = True
+    try:
+        import torch_geometric.typing as pyg_typing
+
+        if pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE:
+            from torch_geometric.data import Data
+            from torch_geometric.loader import NeighborLoader
+
+            data = Data(edge_index=torch.stack([graph.col, graph.row]), num_nodes=graph.num_nodes)
+
+            def pyg_run():
+                loader = NeighborLoader(data, num_neighbors=list(fanouts), input_nodes=seeds(), batch_size=batch)
+                return int(next(iter(loader)).edge_index.shape[1])
+
+            cases.append(Case(group, "PyG NeighborLoader", "forward", pyg_run))
+    except ImportError:
+        pass
+    for case in cases:  # the edges each implementation draws for one batch (fan-outs make it near constant)
+        case.edges = int(case.run())
+    first = cases[0].run
+
+    def next_batch_then_first():  # the first case of a round moves every case on to the next batch
+        state["round"] += 1
+        return first()
+
+    cases[0].run = next_batch_then_first
+    return cases
+
+
 #: `cogdl bench <what>` for the model-level benchmarks: the builder of its cases from (device, data_root)
 MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases, "features": feature_cases,
-               "embedding": embedding_cases}
+               "embedding": embedding_cases, "sampling": sampling_cases}
 
 
 # -- memory, one case per fresh process -----------------------------------------------------------
@@ -426,11 +502,12 @@ def summarize(cases: list[Case]) -> list[dict]:
     for case in cases:
         baseline = next((c for c in cases if c.group == case.group and c.mode == case.mode and c.baseline), None)
         median = statistics.median(case.seconds)
-        row = {k: v for k, v in asdict(case).items() if k not in ("run", "seconds", "bytes_moved", "baseline")}
+        row = {k: v for k, v in asdict(case).items() if k not in ("run", "seconds", "bytes_moved", "baseline", "edges")}
         row.update(median_ms=median * 1e3, rounds=len(case.seconds),
                    speedup_vs_baseline=(statistics.median(baseline.seconds) / median) if baseline else None,
                    baseline=baseline.name if baseline else None,
-                   gb_per_s=(case.bytes_moved / median / 1e9) if case.bytes_moved else None)
+                   gb_per_s=(case.bytes_moved / median / 1e9) if case.bytes_moved else None,
+                   edges_per_s=(case.edges / median) if case.edges else None)
         base_memory = baseline.memory_mb if baseline else None
         row["memory_vs_baseline"] = (case.memory_mb / base_memory) if case.memory_mb and base_memory else None
         rows.append(row)
@@ -439,12 +516,13 @@ def summarize(cases: list[Case]) -> list[dict]:
 
 def format_rows(rows: list[dict]) -> str:
     lines = [f"{'group':<34} {'mode':<17} {'implementation':<18} {'median ms':>10} {'x baseline':>10} "
-             f"{'GB/s':>6} {'peak MB':>8} {'mem x':>6}"]
+             f"{'GB/s':>6} {'peak MB':>8} {'mem x':>6} {'M edges/s':>9}"]
     for r in rows:
         fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
         lines.append(f"{r['group']:<34} {r['mode']:<17} {r['name']:<18} {r['median_ms']:>10.2f} "
                      f"{fmt(r['speedup_vs_baseline'], '>10.2f')} {fmt(r['gb_per_s'], '>6.1f')} "
-                     f"{fmt(r['memory_mb'], '>8.1f')} {fmt(r['memory_vs_baseline'], '>6.2f')}")
+                     f"{fmt(r['memory_mb'], '>8.1f')} {fmt(r['memory_vs_baseline'], '>6.2f')} "
+                     f"{fmt(r['edges_per_s'] and r['edges_per_s'] / 1e6, '>9.2f')}")
     return "\n".join(lines)
 
 
@@ -454,9 +532,10 @@ def markdown_table(rows: list[dict]) -> str:
     fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
     cells = [[r["group"], r["mode"], r["name"], f"{r['median_ms']:.2f}",
               fmt(r["speedup_vs_baseline"], ".2f") + (f" (vs {r['baseline']})" if r["baseline"] else ""),
-              fmt(r["gb_per_s"], ".1f"), fmt(r["memory_mb"], ".1f"), fmt(r["memory_vs_baseline"], ".2f")] for r in rows]
+              fmt(r["gb_per_s"], ".1f"), fmt(r["memory_mb"], ".1f"), fmt(r["memory_vs_baseline"], ".2f"),
+              fmt(r.get("edges_per_s") and r["edges_per_s"] / 1e6, ".2f")] for r in rows]
     columns = ["group", "mode", "implementation", "median ms", "speed-up vs baseline", "GB/s", "peak MB",
-               "memory vs baseline"]
+               "memory vs baseline", "M sampled edges/s"]
     return table(columns, cells, right=columns[3:])
 
 

@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--grid", metavar="GRID.yaml",
                        help="hyper-parameter -> list of values, for protocols that select a setting (igb)")
     train.add_argument("--jobs", type=int, default=1, help="processes for independent runs (seeds or graphs)")
+    train.add_argument("--nproc", type=int, default=1,
+                       help="train each run over N processes with data parallelism: launches the same command under "
+                            "torchrun --nproc-per-node N on this machine (gloo on CPU, NCCL on CUDA)")
+    add_executor_flags(train)
 
     listing = sub.add_parser("list", help="list registered models, datasets, tasks and protocols")
     listing.add_argument("kind", nargs="?", choices=KINDS)
@@ -65,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("kind", choices=("model", "task", "dataset", "protocol"))
     info.add_argument("name")
 
-    data = sub.add_parser("data", help="dataset files: verify checksums, show paths, build IGB datasets")
+    data = sub.add_parser("data", help="dataset files: verify checksums, show paths, build IGB and synthetic datasets")
     data_sub = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     verify = data_sub.add_parser("verify", help="check (and download if missing) the files of datasets")
     verify.add_argument("ids", nargs="*", help="dataset ids (default: every card)")
@@ -73,21 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     path = data_sub.add_parser("path", help="print the folder of a dataset in the data root")
     path.add_argument("id")
     path.add_argument("--data-root")
-    build = data_sub.add_parser("build", help="sample an IGB dataset (100 i.i.d. graphs) into the data root")
-    build.add_argument("id", help="an IGB dataset: igb-cora, igb-citeseer, igb-pubmed, igb-facebook, ...")
-    build.add_argument("--graphs", type=int, default=100, help="graphs to sample (default 100)")
-    build.add_argument("--walk-length", type=int, help="distinct edges per walk (default: the dataset's, see cogdl.datasets.igb)")
-    build.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
-    build.add_argument("--sampler", default="rw", choices=("rw", "mhrw"), help="random walk or Metropolis-Hastings walk")
+    build = data_sub.add_parser("build", help="write a generated dataset into the data root: IGB's 100 i.i.d. "
+                                              "graphs, or a synthetic graph with planted classes")
+    build.add_argument("id", help="igb-cora, igb-citeseer, igb-pubmed, igb-facebook, ...; synthetic-100k, "
+                                  "synthetic-200k, synthetic-1m, synthetic-2m, synthetic-5m")
+    build.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
+    build.add_argument("--graphs", type=int, default=100, help="IGB: graphs to sample (default 100)")
+    build.add_argument("--walk-length", type=int, help="IGB: distinct edges per walk (default: the dataset's, see cogdl.datasets.igb)")
+    build.add_argument("--sampler", default="rw", choices=("rw", "mhrw"), help="IGB: random walk or Metropolis-Hastings walk")
     build.add_argument("--data-root")
 
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding"),
+    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling"),
                        help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as "
                             "written; features: a first layer on sparse bag-of-words features; "
-                            "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog")
+                            "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog; sampling: neighbour "
+                            "sampling for mini-batches against DGL")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
     bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
@@ -126,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="full: each entry's config and seeds; smoke: seed 0, few epochs, wide bands (default full)")
     repro.add_argument("--check", action="store_true", help="exit 1 if any entry fails")
     repro.add_argument("--jobs", type=int, default=1, help="parallel processes for the runs (default 1)")
+    add_executor_flags(repro)
     repro.add_argument("--out", default="reproduce", help="root of the report folders (default ./reproduce)")
     repro.add_argument("--resume", action="store_true",
                        help="reuse the runs an earlier invocation saved in OUT/BENCHMARK-TIER-runs/ (same task, "
@@ -159,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     args.command_line = " ".join(["cogdl", *(shlex.quote(a) for a in argv)])
+    args.argv = list(argv)
     try:
         return COMMANDS[args.command](args)
     except CogDLError as exc:
@@ -171,10 +180,40 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def add_executor_flags(parser) -> None:
+    parser.add_argument("--executor", default="local", choices=("local", "ray"),
+                        help="where independent runs go: local processes (--jobs) or tasks on a Ray cluster")
+    parser.add_argument("--address", metavar="HOST:PORT",
+                        help="--executor ray: the cluster's address (default: RAY_ADDRESS, else a local Ray instance)")
+
+
+def without_option(argv: list[str], option: str) -> list[str]:
+    """`argv` without `option VALUE` / `option=VALUE`."""
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == option:
+            skip = True
+        elif not item.startswith(option + "="):
+            out.append(item)
+    return out
+
+
 def cmd_train(args) -> int:
     from cogdl.config import load_grid, parse_set
     from cogdl.errors import ConfigError
     from cogdl.experiment import experiment, parse_seeds
+
+    if args.nproc < 1:
+        raise ConfigError(f"--nproc {args.nproc}: expected a number >= 1")
+    if args.nproc > 1:
+        if args.jobs > 1 or args.executor != "local":
+            raise ConfigError("--nproc trains each run over several processes; it does not combine with --jobs or "
+                              "--executor ray (runs then go one after another)")
+        from cogdl.distributed import launch
+
+        return launch(args.nproc, without_option(args.argv, "--nproc"))
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
     overrides = parse_set(args.set)
@@ -192,8 +231,10 @@ def cmd_train(args) -> int:
     result = experiment(args.task, args.model, args.dataset, seeds, protocol=args.protocol, layers=layers,
                         config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
-                        grid=load_grid(args.grid) if args.grid else None,
+                        grid=load_grid(args.grid) if args.grid else None, executor=args.executor, address=args.address,
                         export_predictions=args.export_predictions, **overrides)
+    if result.run_dir is None and args.out:  # a data-parallel process other than rank 0: rank 0 reports
+        return 0
     for line in result.notes:
         print(line)
     print(f"{args.model} on {args.dataset} ({args.task}, {args.protocol} protocol), {len(result.records)} "
@@ -285,6 +326,14 @@ def cmd_data(args) -> int:
     from cogdl.data.root import data_root, dataset_dir, read_dataset_file
 
     root = data_root(args.data_root)
+    if args.data_command == "build" and args.id.startswith("synthetic-"):
+        from cogdl.datasets.synthetic import build_synthetic
+
+        stats = build_synthetic(args.id, root, args.seed)["stats"]
+        print(f"{args.id}: {stats['num_nodes']} nodes, {stats['num_edges']} edges, {stats['num_features']} features, "
+              f"{stats['num_classes']} classes (seed {args.seed}), edge homophily {stats['homophily']}")
+        print(root / args.id / "manifest.json")
+        return 0
     if args.data_command == "build":
         from cogdl.datasets.igb import build_igb
 
@@ -403,7 +452,7 @@ def cmd_reproduce(args) -> int:
     env = environment()
     store = RunStore(Path(args.out) / f"{args.benchmark}-{args.tier}-runs", env.get("git_commit"), args.resume)
     started = time.perf_counter()
-    records = reproduce.run_planned(planned, store, args.jobs, args.data_root)
+    records = reproduce.run_planned(planned, store, args.jobs, args.data_root, args.executor, args.address)
     rows = [reproduce.compare(item, runs, args.tier) for item, runs in zip(planned, records)]
     header = {"benchmark": args.benchmark, "tier": args.tier, "command": args.command_line,
               "commit": env.get("git_commit"), "devices": env.get("devices"),

@@ -28,6 +28,10 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
+def backend() -> str | None:
+    return dist.get_backend() if dist.is_available() and dist.is_initialized() else None
+
+
 def is_main() -> bool:
     return world()[0] == 0
 

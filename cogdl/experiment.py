@@ -77,7 +77,8 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
                layers: Iterable[tuple[str, dict[str, Any]]] = (), config_file=None, device: str = "auto",
                out: str | Path | None = "runs", data_root=None, progress: bool = False, command: str | None = None,
                export_predictions: str | Path | None = None, evaluate_test: bool = True, hooks=(), jobs: int = 1,
-               grid: dict[str, list] | None = None, **overrides) -> Result:
+               grid: dict[str, list] | None = None, executor: str = "local", address: str | None = None,
+               **overrides) -> Result:
     """Run `model` on `dataset` for `task` under `protocol` and summarise.
 
     Args:
@@ -97,6 +98,10 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         evaluate_test, hooks: for a hyper-parameter search: no test metrics, and epoch hooks
             (`cogdl.trainer.Epoch`, its `step` numbered on across the seeds).
         jobs: processes for independent runs; grid: settings to select among (`--grid`).
+        executor, address: `local` processes, or `ray` tasks on the cluster at `address`
+            (`cogdl.protocols.executors`).
+        Started by torchrun as one of several processes (`cogdl.distributed`), each run trains data
+        parallel over them, and only rank 0 writes the run folder and the predictions.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
     """
     runner_cls = PROTOCOLS.get(protocol)
@@ -111,14 +116,25 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     if overrides:
         layers.append(("--set", overrides))
     torch_device = pick_device(device)
+    from cogdl import distributed
     from cogdl.environment import environment
 
+    if distributed.init_from_environment(torch_device):
+        if jobs > 1 or executor != "local":
+            raise ConfigError("a data-parallel run (torchrun) trains its runs one after another: no --jobs or --executor")
+        torch_device, progress = distributed.local_device(torch_device), progress and distributed.is_main()
     spec = RunSpec(task, model, dataset, check_seeds(list(seeds)), layers, str(torch_device), data_root, jobs, grid,
-                   progress, export_predictions is not None, evaluate_test, tuple(hooks))
+                   progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address)
     started = time.perf_counter()
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     result = runner_cls().run(spec)
     result.wall_seconds = time.perf_counter() - started
+    rank, world_size = distributed.world()
+    if world_size > 1:
+        result.environment = {**result.environment, "data_parallel": {"processes": world_size,
+                                                                      "backend": distributed.backend()}}
+    if rank > 0:
+        return result
     if export_predictions is not None:
         write_files_atomically(Path(export_predictions), result.predictions)
     if out is not None:

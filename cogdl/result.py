@@ -24,6 +24,8 @@ class RunSpec:
         export_predictions: whether the task should produce its prediction files.
         evaluate_test: False in a search: runs return validation metrics only.
         hooks: epoch hooks (`cogdl.trainer.Epoch`, `step` numbered on across the runs).
+        executor: where independent runs go: `local` (`jobs` processes) or `ray`;
+            address: the Ray cluster's address (`cogdl.protocols.executors`).
     """
 
     task: str
@@ -39,6 +41,8 @@ class RunSpec:
     export_predictions: bool = False
     evaluate_test: bool = True
     hooks: tuple[Callable, ...] = ()
+    executor: str = "local"
+    address: str | None = None
 
 
 @dataclass

@@ -18,9 +18,17 @@ across the K seeds). The sampler is TPE with `--sampler-seed`. Every trial start
 defaults, under the leaderboard entry with `--best-config`, under `--set`); trial 0 is the base
 config itself, so the best trial is never worse than it on validation.
 
-Resuming: with `--storage` and `--study-name`, a rerun loads the study, marks trials that a killed
-process left running as failed, and runs only the trials still missing from `--n-trials`
-(complete and pruned ones count). One process per study at a time.
+Resuming and sharing: with `--storage` (`sqlite:///FILE`, or `postgresql://USER@HOST:PORT/DB` for
+workers on many hosts) and `--study-name`, a process joins the study and runs trials until it holds
+`--n-trials` finished ones (complete and pruned count) - so a rerun resumes, and several processes
+started on one study share its trials. Each running trial beats a heartbeat (Optuna's, every
+`HEARTBEAT` s); a trial whose process was killed stops beating and is marked failed by the next
+process (which waits `GRACE` s at start when it finds trials running, to tell them apart). A trial
+that finds the study already full (two processes asked at once) is recorded as failed with the user
+attribute `surplus` and trains nothing. The TPE sampler is seeded per trial from (`--sampler-seed`,
+trial number), so processes sharing a study, and a resumed search, never draw one trial's parameters
+for another; start the other processes once the first has created the study (it enqueues the
+default config as trial 0).
 
 At the end, the best config is trained on `--eval-seeds` (disjoint from the search seeds) with
 the usual test evaluation, and the search folder `<out>/<task>/<dataset>/<model>/<study>/` gets
@@ -33,6 +41,7 @@ import csv
 import io
 import json
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +102,38 @@ def suggest(trial: optuna.Trial, space: dict[str, dict]) -> dict[str, Any]:
     return params
 
 
-def _resume(study: optuna.Study) -> int:
-    """Mark trials left running by a killed process as failed; return the finished trials' count."""
-    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
-    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    return len(study.get_trials(deepcopy=False, states=done))
+HEARTBEAT, GRACE = 1, 4  # seconds: a trial's heartbeat, and how old a heartbeat makes a trial dead
+DONE = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+TAKEN = (*DONE, optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+
+
+class _Surplus(Exception):
+    """A trial asked for after the study already held its trials."""
+
+
+def _storage(url: str | None):
+    """An RDB storage with heartbeats (None: Optuna's in-memory storage)."""
+    if url is None:
+        return None
+    try:
+        return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT, grace_period=GRACE)
+    except (ImportError, ModuleNotFoundError) as exc:
+        raise ConfigError(f"--storage {url}: {exc} (PostgreSQL needs psycopg: pip install 'cogdl[cluster]')") from None
+
+
+def _fail_dead_trials(study: optuna.Study, stored: bool) -> None:
+    """Mark trials whose process died (no heartbeat for `GRACE` s, in a `stored` study) as failed."""
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    if running and stored:
+        time.sleep(GRACE + HEARTBEAT)  # a live trial beats meanwhile; a dead one goes stale
+        optuna.storages.fail_stale_trials(study)
+    elif running:  # in memory: nothing else can be running it
+        for trial in running:
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+
+
+def _trial_seed(sampler_seed: int, number: int) -> int:
+    return (sampler_seed * 1_000_003 + number) % (2 ** 32)
 
 
 def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_trials: int, *,
@@ -112,15 +147,22 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         raise ConfigError(f"task {task!r} does not support search (it must keep test unread); "
                           f"tasks that do: {', '.join(supported)}")
     base = dict(base or {})
-    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=sampler_seed),
+    study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize",
+                                load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=sampler_seed),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
-    done = _resume(study)
-    if done == 0 and not study.trials:
+    _fail_dead_trials(study, storage is not None)
+    if not study.trials:
         defaults = resolve(MODELS.get(model).Config, TASKS.get(task).Config, [("base", base)]).flat
         study.enqueue_trial({name: defaults[name] for name in space}, skip_if_exists=True)
 
     def objective(trial: optuna.Trial) -> float:
+        earlier = [t for t in study.get_trials(deepcopy=False, states=TAKEN) if t.number < trial.number]
+        if len(earlier) >= n_trials:
+            trial.set_user_attr("surplus", True)
+            study.stop()
+            raise _Surplus()
+        study.sampler = optuna.samplers.TPESampler(seed=_trial_seed(sampler_seed, trial.number))
+
         def report(epoch: Epoch) -> None:
             trial.report(epoch.val_score, epoch.step)
             if trial.should_prune():
@@ -132,9 +174,13 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
             raise AssertionError(f"task {task!r} returned test metrics in a search")
         return statistics.fmean(record[metric] for record in result.records)
 
-    if n_trials > done:
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        study.optimize(objective, n_trials=n_trials - done, timeout=timeout)
+    def full(study: optuna.Study, _trial) -> None:
+        if len(study.get_trials(deepcopy=False, states=TAKEN)) >= n_trials:
+            study.stop()
+
+    if len(study.get_trials(deepcopy=False, states=TAKEN)) < n_trials:
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        study.optimize(objective, timeout=timeout, callbacks=[full], catch=(_Surplus,))
     return study
 
 

@@ -120,23 +120,26 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
     return planned
 
 
-def run_unit(item: Planned, seeds: list[int], jobs: int, data_root) -> list[dict]:
+def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: str = "local",
+             address: str | None = None) -> list[dict]:
     """The records of one unit of `item` (under its protocol, with its config), each with its
     share of the unit's wall time as `seconds`."""
     from cogdl.experiment import experiment
 
     started = time.perf_counter()
     result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
-                        out=None, data_root=data_root, jobs=jobs, **item.config)
+                        out=None, data_root=data_root, jobs=jobs, executor=executor, address=address, **item.config)
     share = (time.perf_counter() - started) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
 
-def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_root=None) -> list[list[dict]]:
+def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_root=None, executor: str = "local",
+                address: str | None = None) -> list[list[dict]]:
     """The records of each planned entry (per seed, or per graph for IGB; empty for one that is not
     measured), in the order of its units. Each finished unit is saved in `store` as soon as it
-    ends, and units the store resumes are not run."""
-    from cogdl.protocols.base import map_runs
+    ends, and units the store resumes are not run. Units go to `jobs` local processes, or to the
+    Ray cluster at `address` (`executor="ray"`, `cogdl.protocols.executors`)."""
+    from cogdl.protocols.executors import map_runs
 
     found: list[dict[tuple, list[dict]]] = [{} for _ in planned]
     todo = []
@@ -154,9 +157,9 @@ def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_roo
 
     whole = [unit for unit in todo if not PROTOCOLS.get(unit[1].protocol).per_seed]
     for k, p, seeds, key in whole:  # a protocol that runs whole spreads its own work over the processes
-        finished(k, seeds, key, run_unit(p, seeds, jobs, data_root))
+        finished(k, seeds, key, run_unit(p, seeds, jobs, data_root, executor, address))
     split = [unit for unit in todo if unit not in whole]
-    map_runs(run_unit, [(p, seeds, 1, data_root) for _, p, seeds, _ in split], jobs,
+    map_runs(run_unit, [(p, seeds, 1, data_root) for _, p, seeds, _ in split], jobs, executor=executor, address=address,
              on_result=lambda index, records: finished(split[index][0], split[index][2], split[index][3], records))
     return [[record for seeds in p.units() for record in found[k].get(tuple(seeds), [])] for k, p in enumerate(planned)]
 

@@ -105,12 +105,11 @@ def sample_blocks(graph: Graph, seeds: torch.Tensor, fanouts, replace: bool = Fa
     """The blocks that compute the outputs of the distinct `seeds`, one per layer, first layer first:
     hop k (from the seeds) draws `fanouts[k]` edges per row, and is block `len(fanouts) - 1 - k`."""
     nodes, blocks = seeds.long(), []
-    degree = graph.rowptr.diff()
     for hop, fanout in enumerate(fanouts):
         rowptr, local, inputs, edges = sample_hop(graph.rowptr, graph.col, nodes, fanout, replace,
                                                   hop_seed(seed, hop), backend, positions)
-        kept = rowptr.diff()
-        scale = degree[nodes].to(torch.float32) / kept.clamp(min=1).to(torch.float32)
+        degree = graph.rowptr[nodes + 1] - graph.rowptr[nodes]
+        scale = degree.to(torch.float32) / rowptr.diff().clamp(min=1).to(torch.float32)
         weight = None if graph.edge_weight is None else graph.edge_weight[edges]
         block_graph = Graph(rowptr, local, weight, num_cols=inputs.numel())
         blocks.insert(0, RowBlock(block_graph, torch.arange(nodes.numel()), scale=scale, input_nodes=inputs))

@@ -21,12 +21,9 @@ the dataset, building a model for a run and running it once.
 
 from __future__ import annotations
 
-import os
 import random
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -145,37 +142,3 @@ def method_that_raised(exc: BaseException, model_cls: type) -> str | None:
         if module == model_cls.__module__ or module.startswith(package + ".") or module == package:
             return frame.f_code.co_name
     return None
-
-
-def map_runs(function: Callable, calls: list[tuple], jobs: int = 1, initializer: Callable | None = None,
-             initargs: tuple = (), on_result: Callable[[int, Any], None] | None = None) -> list:
-    """`[function(*call) for call in calls]`: in this process when `jobs` is 1, else in `jobs` spawned
-    worker processes, each with `cpu_count // jobs` torch threads (a run's values repeat at the same
-    thread count). `initializer(*initargs)` prepares each process first; `on_result(index, value)`
-    is called as each call finishes (e.g. to save it at once)."""
-    results: list = [None] * len(calls)
-
-    def finished(index: int, value) -> None:
-        results[index] = value
-        if on_result is not None:
-            on_result(index, value)
-
-    if jobs <= 1:
-        if initializer is not None:
-            initializer(*initargs)
-        for index, call in enumerate(calls):
-            finished(index, function(*call))
-        return results
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(threads, initializer, initargs)) as pool:
-        futures = {pool.submit(function, *call): index for index, call in enumerate(calls)}
-        for future in as_completed(futures):
-            finished(futures[future], future.result())
-    return results
-
-
-def _init_worker(threads: int, initializer: Callable | None, initargs: tuple) -> None:
-    torch.set_num_threads(threads)
-    if initializer is not None:
-        initializer(*initargs)

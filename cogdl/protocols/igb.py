@@ -37,7 +37,8 @@ import torch
 
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, load_dataset, map_runs, resolve_spec, run_once
+from cogdl.protocols.base import Protocol, Result, RunSpec, load_dataset, resolve_spec, run_once
+from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
 from cogdl.tasks.base import SeedContext
@@ -100,7 +101,7 @@ class IGBProtocol(Protocol):
         num_graphs = len(dataset.graphs)
 
         calls = [(spec, flat, g, None) for flat in settings for g in range(num_graphs)]
-        selection = map_runs(_one_graph, calls, spec.jobs, _load, (spec,))
+        selection = map_runs(_one_graph, calls, spec.jobs, _load, (spec,), executor=spec.executor, address=spec.address)
         table = []
         for k, setting in enumerate(grid_settings(spec.grid or {})):
             runs = selection[k * num_graphs:(k + 1) * num_graphs]
@@ -110,7 +111,7 @@ class IGBProtocol(Protocol):
         chosen = max(range(len(settings)), key=lambda k: (table[k][f"mean_{metric}"], -k))
         picked = selection[chosen * num_graphs:(chosen + 1) * num_graphs]
         refit = map_runs(_one_graph, [(spec, settings[chosen], g, r["best_epoch"]) for g, r in enumerate(picked)],
-                         spec.jobs, _load, (spec,))
+                         spec.jobs, _load, (spec,), executor=spec.executor, address=spec.address)
         records = [{"graph": g, "seed": spec.seeds[0] + g, metric: sel[metric], "best_epoch": sel["best_epoch"],
                     **{k: v for k, v in fit.items() if k.startswith("test_")}}
                    for g, (sel, fit) in enumerate(zip(picked, refit))]

@@ -2,16 +2,17 @@
 
 For each seed s: seed Python, NumPy and torch with s, build a fresh model, let the task train it
 (selecting on validation) and evaluate test once. The dataset is loaded and prepared once and
-shared by every seed. With `jobs` > 1 the seeds run in that many processes (each seed's values
-depend only on the seed and the thread count, `cogdl.protocols.base.map_runs`).
+shared by every seed. With `jobs` > 1 the seeds run in that many processes, and with the `ray`
+executor as tasks on a Ray cluster (each seed's values depend only on the seed and the thread
+count, `cogdl.protocols.executors`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from cogdl.protocols.base import (Protocol, Result, RunSpec, check_task_accepts, load_dataset, map_runs,
-                                  resolve_spec, run_once)
+from cogdl.protocols.base import Protocol, Result, RunSpec, check_task_accepts, load_dataset, resolve_spec, run_once
+from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
 from cogdl.tasks.base import SeedContext
@@ -26,9 +27,10 @@ class SeedsProtocol(Protocol):
     def run(self, spec: RunSpec) -> Result:
         task_cls, model_cls, resolved = resolve_spec(spec)
         task = task_cls()
-        if spec.jobs > 1 and len(spec.seeds) > 1:
-            parts = map_runs(self.run, [(dataclasses.replace(spec, seeds=[seed], jobs=1, progress=False),)
-                                        for seed in spec.seeds], spec.jobs)
+        if spec.executor != "local" or (spec.jobs > 1 and len(spec.seeds) > 1):
+            one = dict(jobs=1, progress=False, executor="local")
+            parts = map_runs(self.run, [(dataclasses.replace(spec, seeds=[seed], **one),) for seed in spec.seeds],
+                             spec.jobs, executor=spec.executor, address=spec.address)
             return _joined(parts)
         dataset = load_dataset(spec.dataset, spec.data_root)
         check_task_accepts(spec.task, task_cls, dataset, "seeds")

@@ -11,6 +11,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <tuple>
 #include <vector>
@@ -125,6 +126,8 @@ std::vector<torch::Tensor> sample_hop(torch::Tensor rowptr, torch::Tensor col, t
   const int64_t S = orp[R];
   auto edges = torch::empty({S}, torch::kInt64);
   int64_t* ep = edges.data_ptr<int64_t>();
+  auto sources_buffer = torch::empty({S}, torch::kInt64);  // gathered in parallel: the random reads of `col`
+  int64_t* sources = sources_buffer.data_ptr<int64_t>();
   at::parallel_for(0, R, 64, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> pool;
     for (int64_t i = begin; i < end; ++i) {
@@ -132,6 +135,7 @@ std::vector<torch::Tensor> sample_hop(torch::Tensor rowptr, torch::Tensor col, t
       int64_t* out = ep + orp[i];
       if (take == degree && !(replace && fanout >= 0)) {
         for (int64_t k = 0; k < degree; ++k) out[k] = first + k;
+        std::copy(cp + first, cp + first + degree, sources + orp[i]);
         continue;
       }
       SplitMix64 rng{static_cast<uint64_t>(seed) * 0xD1B54A32D192ED03ull ^ static_cast<uint64_t>(i)};
@@ -153,26 +157,63 @@ std::vector<torch::Tensor> sample_hop(torch::Tensor rowptr, torch::Tensor col, t
           out[k] = first + pool[k];
         }
       }
+      for (int64_t k = orp[i]; k < orp[i + 1]; ++k) sources[k] = cp[ep[k]];
     }
   });
+  // Relabel in parallel, the same for any thread count: a source that is not a row claims, by an
+  // atomic min, the first edge that names it (claim -2 - (S - k) is smaller for smaller k); the
+  // claimed edges, counted in edge order, number the new inputs R, R + 1, ...
   int64_t* pos = positions.data_ptr<int64_t>();
-  std::vector<int64_t> inputs(np, np + R);
-  for (int64_t i = 0; i < R; ++i) {
-    TORCH_CHECK(pos[np[i]] < 0, "sample_hop: node ", np[i], " is listed twice");
-    pos[np[i]] = i;
+  at::parallel_for(0, R, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) pos[np[i]] = i;
+  });
+  std::atomic<int64_t> repeated{-1};
+  at::parallel_for(0, R, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      if (pos[np[i]] != i) repeated.store(np[i]);
+    }
+  });
+  if (repeated.load() >= 0) {
+    for (int64_t j = 0; j < R; ++j) pos[np[j]] = -1;
+    TORCH_CHECK(false, "sample_hop: node ", repeated.load(), " is listed twice");
   }
+  auto claim = [S](int64_t k) { return -2 - (S - k); };
+  at::parallel_for(0, S, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      int64_t* slot = pos + sources[k];
+      int64_t seen = __atomic_load_n(slot, __ATOMIC_RELAXED);
+      while (seen < 0 && claim(k) < seen &&
+             !__atomic_compare_exchange_n(slot, &seen, claim(k), true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+      }
+    }
+  });
+  auto fresh_buffer = torch::empty({S + 1}, torch::kInt64);  // fresh[k + 1]: new inputs claimed by edges 0..k
+  int64_t* fresh = fresh_buffer.data_ptr<int64_t>();
+  fresh[0] = 0;
+  at::parallel_for(0, S, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) fresh[k + 1] = pos[sources[k]] == claim(k);
+  });
+  for (int64_t k = 0; k < S; ++k) fresh[k + 1] += fresh[k];
+  const int64_t M = R + fresh[S];
+  auto input_nodes = torch::empty({M}, torch::kInt64);
+  int64_t* ip = input_nodes.data_ptr<int64_t>();
+  std::copy(np, np + R, ip);
+  at::parallel_for(0, S, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) {
+      if (fresh[k + 1] != fresh[k]) ip[R + fresh[k]] = sources[k];
+    }
+  });
+  at::parallel_for(R, M, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) pos[ip[j]] = j;
+  });
   auto local = torch::empty({S}, torch::kInt64);
   int64_t* lp = local.data_ptr<int64_t>();
-  for (int64_t k = 0; k < S; ++k) {
-    const int64_t source = cp[ep[k]];
-    if (pos[source] < 0) {
-      pos[source] = static_cast<int64_t>(inputs.size());
-      inputs.push_back(source);
-    }
-    lp[k] = pos[source];
-  }
-  for (const int64_t node : inputs) pos[node] = -1;
-  auto input_nodes = torch::from_blob(inputs.data(), {static_cast<int64_t>(inputs.size())}, torch::kInt64).clone();
+  at::parallel_for(0, S, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k) lp[k] = pos[sources[k]];
+  });
+  at::parallel_for(0, M, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; ++j) pos[ip[j]] = -1;
+  });
   return {out_rowptr, local, input_nodes, edges};
 }
 
