@@ -82,3 +82,16 @@ def test_graphsage_in_mini_batches_on_cora_is_within_noise_of_full_batch():
     mini = cogdl.experiment(**common, batch_size=32, fanouts="10,5").summary["test_acc"]
     assert mini["mean"] > 0.74
     assert abs(mini["mean"] - full["mean"]) < 0.02 + 2 * (mini["std"] + full["std"]), (mini, full)
+
+
+def test_check_model_catches_a_layerwise_model_whose_layers_disagree_with_its_forward():
+    from cogdl.models.gcn import GCN
+    from cogdl.testing import check_model
+    from cogdl.testing.checks import ContractError
+
+    class Skewed(GCN):
+        def layer(self, k, graph, h):
+            return super().layer(k, graph, h) * 1.5
+
+    with pytest.raises(ContractError, match="layer-wise inference differs"):
+        check_model(Skewed)

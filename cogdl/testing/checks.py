@@ -13,7 +13,9 @@ check_model(name or class):
   task requires, and trains on a tiny dataset of a shape the task accepts through the task's real
   path: its first output of the right shape, floating point and finite (the task's own check, a
   `ModelError`), finite metrics, a gradient for every parameter;
-- the same seed gives the same metrics.
+- the same seed gives the same metrics;
+- a `LayerWise` model gives, layer by layer in row batches (`cogdl.minibatch.layerwise_inference`),
+  exactly its full-batch output, and trains in mini-batches on the node task.
 check_task(name or class[, model]) does the same for a task's Config, then checks that it declares
 the dataset shapes it accepts, that `prepare` leaves the dataset unchanged, that its metrics are
 named with the split first and lie in [0, 1], that a search run (`evaluate_test=False`) reads no
@@ -32,11 +34,13 @@ from cogdl.config import (Choice, ConfigError, Divisible, Interval, all_constrai
                           resolve)
 from cogdl.data.dataset import Dataset
 from cogdl.errors import CogDLError
+from cogdl.minibatch import layerwise_inference
+from cogdl.models.base import LayerWise, ModelSizes
 from cogdl.protocols.base import build_model, describe_model
 from cogdl.registry import MODELS, TASKS
 from cogdl.stats import SPLIT_PREFIXES
 from cogdl.tasks.base import SeedContext
-from cogdl.testing.tiny_datasets import tiny_dataset
+from cogdl.testing.tiny_datasets import node_split, tiny_dataset
 
 #: metrics that are fractions in [0, 1] (their names contain one of these)
 FRACTIONS = ("acc", "f1", "auc", "mrr")
@@ -62,6 +66,24 @@ def check_model(model) -> None:
                          run=lambda overrides: train_tiny(first, task_names[0], model_cls, name, overrides))
     metrics = [train_tiny(TASKS.get(task_name), task_name, model_cls, name) for task_name in task_names]
     _check_repeats(metrics[0], lambda: train_tiny(first, task_names[0], model_cls, name), f"{where} on {task_names[0]}")
+    if issubclass(model_cls, LayerWise):
+        _check_layerwise(model_cls, name, where)
+
+
+def _check_layerwise(model_cls, name: str, where: str) -> None:
+    graph = node_split(seed=3).graph
+    model = model_cls(model_cls.Config(), ModelSizes(graph.x.shape[1], 3)).eval()
+    with torch.no_grad():
+        full = model(graph, graph.x)
+    layered = layerwise_inference(model, model.message_graph(graph), graph.x, 7)
+    if not torch.allclose(full, layered, rtol=1e-4, atol=1e-5):
+        raise ContractError(f"{where}: layer-wise inference differs from the full-batch forward by "
+                            f"{float((full - layered).abs().max()):.3g}")
+    if "node_classification" in model_cls.supported_tasks:
+        metrics = train_tiny(TASKS.get("node_classification"), "node_classification", model_cls, name,
+                             {"batch_size": 8})
+        if not all(math.isfinite(v) for v in metrics.values()):
+            raise ContractError(f"{where}: mini-batch training gave non-finite metrics {metrics}")
 
 
 def check_task(task, model=None) -> None:
