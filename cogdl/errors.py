@@ -35,3 +35,10 @@ def did_you_mean(name: str, valid) -> str:
     if close:
         return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
     return "; valid: " + ", ".join(valid) if valid else ""
+
+
+def look_up(table: dict, name: str, kind: str):
+    """`table[name]`, or an `UnknownName` "unknown {kind} 'name' (did you mean ...)"."""
+    if name not in table:
+        raise UnknownName(f"unknown {kind} {name!r}{did_you_mean(name, table)}")
+    return table[name]

@@ -45,7 +45,7 @@ from cogdl.data.dataset import DatasetInfo, IIDGraphsDataset
 from cogdl.data.graph import Graph
 from cogdl.data.atomic import write_files_atomically
 from cogdl.datasets import igb_sources as sources
-from cogdl.errors import DataError
+from cogdl.errors import DataError, look_up
 from cogdl.registry import bound_loader, register_dataset
 
 FORMAT = 1
@@ -165,11 +165,7 @@ def load_igb(dataset_id: str, root: Path) -> IIDGraphsDataset:
 
 
 def _spec(dataset_id: str) -> IGBSource:
-    if dataset_id not in IGB_DATASETS:
-        from cogdl.errors import UnknownName, did_you_mean
-
-        raise UnknownName(f"unknown IGB dataset {dataset_id!r}{did_you_mean(dataset_id, IGB_DATASETS)}")
-    return IGB_DATASETS[dataset_id]
+    return look_up(IGB_DATASETS, dataset_id, "IGB dataset")
 
 
 for _name, _spec_of in IGB_DATASETS.items():

@@ -36,7 +36,7 @@ import torch
 from cogdl.data.atomic import staged_file, write_files_atomically
 from cogdl.data.dataset import DatasetInfo, NodeSplitDataset
 from cogdl.data.graph import Graph, csr_from_coo
-from cogdl.errors import DataError
+from cogdl.errors import DataError, look_up
 from cogdl.registry import bound_loader, register_dataset
 
 FORMAT = "cogdl-synthetic-1"
@@ -186,11 +186,7 @@ def load_synthetic(dataset_id: str, root: Path, verify: bool = False) -> NodeSpl
 
 
 def _spec(dataset_id: str) -> SyntheticSpec:
-    if dataset_id not in SIZES:
-        from cogdl.errors import UnknownName, did_you_mean
-
-        raise UnknownName(f"unknown synthetic dataset {dataset_id!r}{did_you_mean(dataset_id, SIZES)}")
-    return SIZES[dataset_id]
+    return look_up(SIZES, dataset_id, "synthetic dataset")
 
 
 for _name, _size in SIZES.items():
