@@ -120,6 +120,12 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     from cogdl.environment import environment
 
     if distributed.init_from_environment(torch_device):
+        from cogdl.registry import TASKS
+
+        if not TASKS.get(task).data_parallel:
+            doing = [e.name for e in TASKS.entries() if e.obj.data_parallel]
+            raise ConfigError(f"task {task!r} does not train data parallel (torchrun, --nproc); tasks that do: "
+                              f"{', '.join(doing)}")
         if jobs > 1 or executor != "local":
             raise ConfigError("a data-parallel run (torchrun) trains its runs one after another: no --jobs or --executor")
         torch_device, progress = distributed.local_device(torch_device), progress and distributed.is_main()

@@ -94,3 +94,9 @@ def test_cli_nproc_does_not_combine_with_other_executors(cli, tmp_path, extra):
     code, _, err = cli("train", "--task", "node_classification", "--dataset", "cora", "--model", "gcn", "--nproc",
                        "2", *extra, "--out", str(tmp_path))
     assert code == 2 and "does not combine" in err
+
+
+def test_cli_nproc_refuses_a_task_that_does_not_train_data_parallel(cli, tmp_path):
+    code, _, err = cli("train", "--task", "graph_classification", "--dataset", "mutag", "--model", "gin", "--nproc",
+                       "2", "--out", str(tmp_path))
+    assert code == 2 and "does not train data parallel" in err and "node_classification" in err

@@ -7,6 +7,8 @@ A task declares
   abilities (`cogdl.models.base`) it needs; `search_metric`: the validation metric a search
   maximises (None: the task cannot keep the test split unread); `supports_refit`: whether it can
   train on train + validation for a fixed number of epochs (`SeedContext.refit_epochs`);
+  `data_parallel`: whether it trains over several processes (`cogdl.distributed`: it shards its
+  training examples with `Trainer.shard` and steps through `Trainer.parallel`);
   `quick_config`: settings under which it runs in about a second on a tiny dataset (the contract
   checks of `cogdl.testing`);
 and implements
@@ -101,6 +103,7 @@ class Task:
     requires: ClassVar[tuple[type, ...]] = ()
     search_metric: ClassVar[str | None] = None
     supports_refit: ClassVar[bool] = False
+    data_parallel: ClassVar[bool] = False
     quick_config: ClassVar[dict] = {"epochs": 3}
 
     def prepare(self, dataset, config):

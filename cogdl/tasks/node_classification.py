@@ -82,6 +82,7 @@ class NodeClassification(Task):
     accepts = (NodeSplitDataset,)
     search_metric = "val_acc"
     supports_refit = True
+    data_parallel = True
 
     def prepare(self, dataset: NodeSplitDataset, config: NodeClassificationConfig) -> NodeSplitDataset:
         return prepare_node_split(dataset, config.normalize_features, "node_classification")
