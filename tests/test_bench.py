@@ -66,3 +66,16 @@ def test_a_case_of_minutes_runs_its_rounds_without_warm_up():
     time_interleaved(cases, rounds=3, warmup=2)
     assert calls == {"quick": 5, "slow": 1}
     assert [len(c.seconds) for c in cases] == [3, 1]
+
+
+def test_sampling_cases_time_every_sampler_on_the_same_batches(tmp_path):
+    from cogdl.bench import sampling_cases, summarize, time_interleaved
+
+    cases = sampling_cases("cpu", tmp_path, batch=64)  # no synthetic-2m there: synthetic-200k in memory
+    names = [c.name for c in cases]
+    assert names[:2] == ["cogdl cpu kernel", "PyTorch reference"] and "synthetic-200k" in cases[0].group
+    kernel, reference = cases[0].edges, cases[1].edges
+    assert kernel > 64 * 15 and abs(kernel - reference) < 0.1 * kernel  # the same law, similar counts
+    time_interleaved(cases, rounds=2, warmup=0)
+    rows = summarize(cases)
+    assert all(r["edges_per_s"] > 0 for r in rows) and sum(r["speedup_vs_baseline"] == 1.0 for r in rows) == 1
