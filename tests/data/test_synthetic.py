@@ -63,10 +63,18 @@ def test_synthetic_dataset_not_built_or_damaged_is_one_clear_error(built, tmp_pa
     assert manifest["format"] == "cogdl-synthetic-1"
 
 
-def test_cli_builds_a_synthetic_graph_into_the_data_root(cli, tmp_path):
+def test_cli_builds_a_synthetic_graph_into_the_data_root_and_verifies_it(cli, tmp_path):
     code, out, _ = cli("data", "build", "synthetic-100k", "--seed", "1", "--data-root", str(tmp_path))
     assert code == 0 and "100000 nodes" in out and out.strip().endswith("manifest.json")
     assert not list((tmp_path / "synthetic-100k").glob("*.part"))
+    code, out, _ = cli("data", "verify", "synthetic-100k", "--data-root", str(tmp_path))
+    assert code == 0 and "5 file(s) checked" in out
+    x = tmp_path / "synthetic-100k" / "x.npy"
+    data = bytearray(x.read_bytes())
+    data[-1] ^= 0xFF
+    x.write_bytes(bytes(data))
+    code, _, err = cli("data", "verify", "synthetic-100k", "--data-root", str(tmp_path))
+    assert code == 2 and "x.npy: sha256 does not match" in err
 
 
 def test_graphsage_learns_the_planted_classes_in_mini_batches(built):
