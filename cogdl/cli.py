@@ -212,12 +212,9 @@ def cmd_train(args) -> int:
             raise ConfigError("--nproc trains each run over several processes; it does not combine with --jobs or "
                               "--executor ray (runs then go one after another)")
         from cogdl.distributed import launch
-        from cogdl.registry import TASKS
+        from cogdl.experiment import require_data_parallel
 
-        if not TASKS.get(args.task).data_parallel:
-            doing = [e.name for e in TASKS.entries() if e.obj.data_parallel]
-            raise ConfigError(f"--nproc {args.nproc}: task {args.task!r} does not train data parallel; tasks that do: "
-                              f"{', '.join(doing)}")
+        require_data_parallel(args.task)
         return launch(args.nproc, without_option(args.argv, "--nproc"))
 
     seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]

@@ -120,12 +120,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     from cogdl.environment import environment
 
     if distributed.init_from_environment(torch_device):
-        from cogdl.registry import TASKS
-
-        if not TASKS.get(task).data_parallel:
-            doing = [e.name for e in TASKS.entries() if e.obj.data_parallel]
-            raise ConfigError(f"task {task!r} does not train data parallel (torchrun, --nproc); tasks that do: "
-                              f"{', '.join(doing)}")
+        require_data_parallel(task)
         if jobs > 1 or executor != "local":
             raise ConfigError("a data-parallel run (torchrun) trains its runs one after another: no --jobs or --executor")
         torch_device, progress = distributed.local_device(torch_device), progress and distributed.is_main()
@@ -146,6 +141,16 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     if out is not None:
         result.run_dir = write_run_folder(Path(out), result, spec.seeds, {**env, **result.environment})
     return result
+
+
+def require_data_parallel(task: str) -> None:
+    """A ConfigError unless `task` trains data parallel (`Task.data_parallel`)."""
+    from cogdl.registry import TASKS
+
+    if not TASKS.get(task).data_parallel:
+        doing = [e.name for e in TASKS.entries() if e.obj.data_parallel]
+        raise ConfigError(f"task {task!r} does not train data parallel (torchrun, --nproc); tasks that do: "
+                          f"{', '.join(doing)}")
 
 
 def path_safe(name: str) -> str:

@@ -19,9 +19,9 @@ import math
 
 import torch
 
-from cogdl.data.graph import Graph, RowBlock
+from cogdl.data.graph import Graph
 from cogdl.errors import ConfigError
-from cogdl.ops.sampling import sample_blocks, sample_hop
+from cogdl.ops.sampling import sample_blocks
 
 
 def parse_fanouts(text: str, num_layers: int) -> list[int]:
@@ -102,14 +102,6 @@ class NeighborLoader:
                                                collate_fn=lambda item: item, multiprocessing_context="fork")
 
 
-def full_block(graph: Graph, rows: torch.Tensor, positions: torch.Tensor | None = None) -> RowBlock:
-    """Rows `rows` of `graph` with all of their edges, inputs renumbered (rows first)."""
-    rowptr, local, inputs, edges = sample_hop(graph.rowptr, graph.col, rows, -1, positions=positions)
-    weight = None if graph.edge_weight is None else graph.edge_weight[edges]
-    return RowBlock(Graph(rowptr, local, weight, num_cols=inputs.numel()), torch.arange(rows.numel()),
-                    input_nodes=inputs)
-
-
 @torch.no_grad()
 def layerwise_inference(model, graph: Graph, x: torch.Tensor, batch_size: int, device=None) -> torch.Tensor:
     """The output of `LayerWise` `model` for every node of `graph` (its `message_graph`), layer by
@@ -121,7 +113,7 @@ def layerwise_inference(model, graph: Graph, x: torch.Tensor, batch_size: int, d
     for k in range(model.num_layers):
         parts = []
         for rows in torch.arange(graph.num_nodes).split(batch_size):
-            block = full_block(graph, rows, positions)
+            block, = sample_blocks(graph, rows, [-1], positions=positions)  # every edge: scale 1
             parts.append(model.layer(k, block.to(device), h[block.input_nodes].to(device)).cpu())
         h = torch.cat(parts)
     return h
