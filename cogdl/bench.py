@@ -83,7 +83,8 @@ def _require_grad(*tensors):
 
 
 # -- op-level cases -------------------------------------------------------------------------------
-def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Case]:
+def ops_cases(graph_name: str, graph: Graph, width: int, device: str, layers: bool = True) -> list[Case]:
+    """SpMM at feature width `width`, and (with `layers`) the GCN and GAT layers, on `graph`."""
     import torch_geometric.nn as pyg_nn
 
     from cogdl.nn import GATConv, GCNConv
@@ -128,6 +129,8 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str) -> list[Ca
             run = dgl_spmm if mode == "forward" else _backward(dgl_spmm, [xg])
             cases.append(Case(group, "DGL gspmm", mode, run, spmm_bytes * (1 if mode == "forward" else 2)))
 
+    if not layers:
+        return cases
     in_width = 64
     h = torch.randn(n, in_width, generator=generator).to(device)
     for layer_group, ours, theirs in (
@@ -446,20 +449,12 @@ MODEL_CASES = {"train": train_cases, "graphmae": graphmae_cases, "features": fea
                "embedding": embedding_cases, "sampling": sampling_cases}
 
 
-# -- memory, one case per fresh process -----------------------------------------------------------
+# -- memory, one case per fresh process on the CPU -----------------------------------------------
 def _memory_worker(spec, queue):
     kind, index, device, args = spec
-    cases = ops_cases(*args, device) if kind == "ops" else MODEL_CASES[kind](device, *args)
+    cases = ops_cases(*args[:3], device, *args[3:]) if kind == "ops" else MODEL_CASES[kind](device, *args)
     case = cases[index]
     case.run()  # warm-up: lazy initialisation is not the case's memory
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        case.run()
-        torch.cuda.synchronize()
-        queue.put((torch.cuda.max_memory_allocated() - base) / 2**20)
-        return
     import ctypes
     import gc
 
@@ -472,6 +467,17 @@ def _memory_worker(spec, queue):
     queue.put(max(0.0, _status_mb("VmHWM") - base))
 
 
+def _cuda_peak_mb(run) -> float:
+    """Peak CUDA memory allocated during one call of `run`, above what was allocated before it."""
+    run()  # warm-up: lazy initialisation is not the case's memory
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    run()
+    torch.cuda.synchronize()
+    return (torch.cuda.max_memory_allocated() - base) / 2**20
+
+
 def _status_mb(key: str) -> float:
     with open("/proc/self/status") as handle:
         line = next(line for line in handle if line.startswith(key + ":"))
@@ -479,11 +485,19 @@ def _status_mb(key: str) -> float:
 
 
 def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> None:
-    """Peak memory of each forward+backward case (or training epoch), each in a fresh process.
+    """Peak memory of each forward+backward case (or training epoch).
 
-    On the CPU: growth of the resident set over one run after a warm-up. Large buffers are forced
-    to be mmapped (MALLOC_MMAP_THRESHOLD_) so that freed memory leaves the resident set at once.
+    On the CPU: in a fresh process per case, growth of the resident set over one run after a
+    warm-up. Large buffers are forced to be mmapped (MALLOC_MMAP_THRESHOLD_) so that freed memory
+    leaves the resident set at once.
+    On a GPU: `torch.cuda.max_memory_allocated` over one run, in this process (the caching
+    allocator counts exactly what each case allocates).
     """
+    if device.startswith("cuda"):
+        for case in cases:
+            if case.mode != "forward":
+                case.memory_mb = _cuda_peak_mb(case.run)
+        return
     os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")
     context = multiprocessing.get_context("spawn")
     for index, case in enumerate(cases):
@@ -568,14 +582,16 @@ def machine() -> dict:
 
 def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: bool = True) -> dict:
     graphs = [("cora-sized", 2708, 10556)] + ([("100k/1M", 100_000, 1_000_000)] if large else [])
+    if large and device.startswith("cuda"):  # a GPU needs a larger graph to leave launch overhead behind
+        graphs.append(("1M/10M", 1_000_000, 10_000_000))
     all_rows = []
     for graph_name, nodes, edges in graphs:
         graph = chung_lu_graph(nodes, edges)
         for width in widths:
-            cases = ops_cases(graph_name, graph, width, device)
+            cases = ops_cases(graph_name, graph, width, device, layers=width == widths[0])
             time_interleaved(cases, rounds, device=device)
             if memory:
-                measure_memory("ops", cases, device, (graph_name, graph, width))
+                measure_memory("ops", cases, device, (graph_name, graph, width, width == widths[0]))
             all_rows += summarize(cases)
     return {"machine": machine(), "device": device, "rounds": rounds, "results": all_rows}
 

@@ -399,7 +399,8 @@ def cmd_bench(args) -> int:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(args.json)
     if args.markdown:
-        bench.write_markdown_section(args.markdown, args.what, report, args.command_line)
+        section = args.what + ("-cuda" if device.startswith("cuda") else "")
+        bench.write_markdown_section(args.markdown, section, report, args.command_line)
         print(args.markdown)
     return 0
 
