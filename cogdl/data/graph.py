@@ -32,7 +32,7 @@ def csr_from_coo(dst: torch.Tensor, src: torch.Tensor, num_nodes: int, edge_weig
         perm = perm[keep]
     dst, src = dst[perm], src[perm]
     counts = torch.bincount(dst, minlength=num_nodes)
-    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long)
+    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=dst.device)
     torch.cumsum(counts, 0, out=rowptr[1:])
     weight = edge_weight[perm] if edge_weight is not None else None
     return rowptr, src, weight
