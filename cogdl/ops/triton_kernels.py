@@ -208,13 +208,13 @@ def _gat_scores(offs_e, mask_e, i, j, head, a_src, a_dst, bias, H, slope, HAS_BI
 
 
 @triton.jit
-def _gat_forward_kernel(rowptr, col, feat, a_src, a_dst, bias, out, row_max, row_sum, H, D, params, seed, threshold,
+def _gat_forward_kernel(rowptr, col, feat, a_src, a_dst, bias, out, row_max, row_sum, H, D, slope_scale, seed, threshold,
                         HAS_BIAS: tl.constexpr, DROPOUT: tl.constexpr, BLOCK_E: tl.constexpr,
                         BLOCK_D: tl.constexpr):
     row = tl.program_id(0)
     head = tl.program_id(1)
-    slope = tl.load(params)
-    scale = tl.load(params + 1)
+    slope = tl.load(slope_scale)
+    scale = tl.load(slope_scale + 1)
     offs_d = tl.arange(0, BLOCK_D)
     mask_d = offs_d < D
     start = tl.load(rowptr + row).to(tl.int64)
@@ -270,13 +270,13 @@ def _gat_row_tile(offs_e, mask_e, row, head, col, feat, a_src, a_dst, bias, mx, 
 
 @triton.jit
 def _gat_backward_rows_kernel(rowptr, col, feat, a_src, a_dst, bias, row_max, row_sum, grad_out, c, grad_dst,
-                              grad_bias, H, D, params, seed, threshold, HAS_BIAS: tl.constexpr,
+                              grad_bias, H, D, slope_scale, seed, threshold, HAS_BIAS: tl.constexpr,
                               DROPOUT: tl.constexpr, BIAS_GRAD: tl.constexpr, BLOCK_E: tl.constexpr,
                               BLOCK_D: tl.constexpr):
     row = tl.program_id(0)
     head = tl.program_id(1)
-    slope = tl.load(params)
-    scale = tl.load(params + 1)
+    slope = tl.load(slope_scale)
+    scale = tl.load(slope_scale + 1)
     offs_d = tl.arange(0, BLOCK_D)
     mask_d = offs_d < D
     start = tl.load(rowptr + row).to(tl.int64)
@@ -308,12 +308,12 @@ def _gat_backward_rows_kernel(rowptr, col, feat, a_src, a_dst, bias, row_max, ro
 
 @triton.jit
 def _gat_backward_columns_kernel(t_rowptr, t_col, t_perm, feat, a_src, a_dst, bias, row_max, row_sum, grad_out, c,
-                                 grad_src, grad_feat, H, D, params, seed, threshold, HAS_BIAS: tl.constexpr,
+                                 grad_src, grad_feat, H, D, slope_scale, seed, threshold, HAS_BIAS: tl.constexpr,
                                  DROPOUT: tl.constexpr, BLOCK_E: tl.constexpr, BLOCK_D: tl.constexpr):
     src = tl.program_id(0)
     head = tl.program_id(1)
-    slope = tl.load(params)
-    scale = tl.load(params + 1)
+    slope = tl.load(slope_scale)
+    scale = tl.load(slope_scale + 1)
     offs_d = tl.arange(0, BLOCK_D)
     mask_d = offs_d < D
     start = tl.load(t_rowptr + src).to(tl.int64)
