@@ -149,6 +149,9 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str, layers: bo
                           else dgl_nn.GraphConv(in_width, 64, norm="both")).to(device)
             peers.append(("DGL", lambda m=theirs_dgl: m(dgl_looped, h), list(theirs_dgl.parameters()), False))
         peers.append(("cogdl", lambda m=ours: m(graph, h), list(ours.parameters()), False))
+        if h.is_cuda:  # which kernels serve a layer best on a GPU: Triton's or the torch.sparse reference
+            peers.append(("cogdl reference ops", lambda m=ours: _with_backend("reference", m, graph, h),
+                          list(ours.parameters()), False))
         for mode in ("forward", "forward+backward"):
             for name, forward, params, baseline in peers:
                 if mode == "forward":
@@ -184,6 +187,11 @@ class _forced:
             os.environ.pop("COGDL_OPS", None)
         else:
             os.environ["COGDL_OPS"] = self.old
+
+
+def _with_backend(backend: str, module, *args):
+    with _forced(backend):
+        return module(*args)
 
 
 def _no_grad(forward):

@@ -4,6 +4,11 @@ Each kernel walks a CSR row (or a column of the cached transpose) in tiles of `B
 `BLOCK_D` features; a program owns one output row and head, so no atomics are needed. The fused
 GAT kernels keep two `[N, H]` row statistics instead of any `[E, H]` tensor and regenerate the
 dropout mask from the same counter hash as `reference.keep_mask`.
+
+SpMM is autotuned on the GPU (tile length and warps per program, keyed on the width, the heads
+and the graph's mean degree rounded to a power of two): rows of a sparse graph hold a few edges,
+and the best tile differs between a citation graph and a dense one. Triton's interpreter cannot
+time configurations, so it runs the one default.
 """
 
 from __future__ import annotations
@@ -50,9 +55,23 @@ def _keep(seed, index, threshold):
 
 
 # -- SpMM -----------------------------------------------------------------------------------------
+def _spmm_configs() -> list:
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        return [triton.Config({"BLOCK_E": BLOCK_E}, num_warps=4)]
+    return [triton.Config({"BLOCK_E": e}, num_warps=w) for e in (8, 16, 32, 64) for w in (1, 4)]
+
+
+def _quick_bench(kernel_call, quantiles=None, **_):
+    """Autotuning timer: a short warm-up and 20 ms of repeats per configuration (Triton's default
+    spends 125 ms on each, which adds up over the shapes of a test run)."""
+    return triton.testing.do_bench(kernel_call, warmup=5, rep=20, quantiles=quantiles)
+
+
+@triton.autotune(configs=_spmm_configs(), key=["H", "D", "MEAN_DEGREE", "HAS_WEIGHT", "REDUCE"],
+                 do_bench=_quick_bench)
 @triton.jit
-def _spmm_kernel(rowptr, col, weight, x, out, arg, H, D, HAS_WEIGHT: tl.constexpr, REDUCE: tl.constexpr,
-                 BLOCK_E: tl.constexpr, BLOCK_D: tl.constexpr):
+def _spmm_kernel(rowptr, col, weight, x, out, arg, H, D, MEAN_DEGREE, HAS_WEIGHT: tl.constexpr,
+                 REDUCE: tl.constexpr, BLOCK_E: tl.constexpr, BLOCK_D: tl.constexpr):
     row = tl.program_id(0)
     head = tl.program_id(1)
     offs_d = tl.program_id(2) * BLOCK_D + tl.arange(0, BLOCK_D)
@@ -98,8 +117,9 @@ def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):
     block = _block(width)
     w = weight.contiguous() if weight is not None else x
     grid = (num_rows, heads, triton.cdiv(width, block))
-    _spmm_kernel[grid](rowptr, col, w, x, out, arg, heads, width, HAS_WEIGHT=weight is not None,
-                       REDUCE={"sum": 0, "mean": 1, "max": 2}[reduce], BLOCK_E=BLOCK_E, BLOCK_D=block)
+    mean_degree = 1 << max(0, col.numel() // max(1, num_rows)).bit_length()  # an autotuning key, not an input
+    _spmm_kernel[grid](rowptr, col, w, x, out, arg, heads, width, mean_degree, HAS_WEIGHT=weight is not None,
+                       REDUCE={"sum": 0, "mean": 1, "max": 2}[reduce], BLOCK_D=block)
     return out, (arg if reduce == "max" else None)
 
 
