@@ -10,6 +10,11 @@ are replaced), `d_i = 1 + sum_j A_ij` the in-degree with the self loop, `W` `[F_
 On a sampled block of the normalised graph (`gcn_norm_graph`, `cogdl.ops.sampling`) the sum runs
 over the kept edges, each weighted 1/sqrt(d_i d_j) times the row's scale d_i / s_i (an unbiased
 estimate of the full sum; exact when the block keeps every edge).
+
+The product is associative, so the layer picks the cheaper order (`aggregate_first`): aggregating
+the input `(Â X) W` runs its SpMM on `F_in` columns, and needs the transposed SpMM of the backward
+only when `X` itself needs a gradient; projecting first `Â (X W)` runs it on `F_out` columns, and
+always needs the transposed one to reach `W` in training.
 """
 
 from __future__ import annotations
@@ -73,8 +78,21 @@ class GCNConv(nn.Module):
             nn.init.zeros_(self.bias)
 
     def forward(self, graph: Graph | RowBlock, x: torch.Tensor) -> torch.Tensor:
-        if isinstance(graph, RowBlock):
-            out = spmm(graph.graph, project(x, self.weight), graph.sum_weights())
-        else:
-            out = gcn_propagate(graph, project(x, self.weight))
+        adjacency, weight = (graph.graph, graph.sum_weights()) if isinstance(graph, RowBlock) else gcn_norm(graph)
+        if aggregate_first(x, self.weight):  # the bias joins the projection's product (one pass fewer)
+            return nn.functional.linear(spmm(adjacency, x, weight), self.weight, self.bias)
+        out = spmm(adjacency, project(x, self.weight), weight)
         return out + self.bias if self.bias is not None else out
+
+
+def aggregate_first(x, weight: torch.Tensor) -> bool:
+    """Whether `(Â x) W^T` costs fewer SpMM columns than `Â (x W^T)` (forward plus backward).
+
+    Aggregating first: `F_in` columns, twice if `x` needs a gradient. Projecting first: `F_out`
+    columns, twice if `W` gets a gradient (the transposed SpMM carries it back). Sparse input
+    (`SparseFeatures`) is always projected first."""
+    if not isinstance(x, torch.Tensor) or x.is_sparse:
+        return False
+    grads = torch.is_grad_enabled()
+    out_features, in_features = weight.shape
+    return in_features * (1 + (grads and x.requires_grad)) <= out_features * (1 + (grads and weight.requires_grad))

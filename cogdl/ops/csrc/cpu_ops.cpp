@@ -49,6 +49,16 @@ inline bool keep_edge(uint32_t seed, int64_t index, double p) {
   return static_cast<double>(x) * (1.0 / 4294967296.0) >= p;
 }
 
+// Gathers run kAhead edges ahead of their use: every cache line of that source row is requested,
+// so the row has arrived by the time it is summed (one line ahead was not enough for 64 floats).
+constexpr int64_t kAhead = 4;
+
+template <typename scalar_t>
+inline void prefetch_row(const scalar_t* row, int64_t n) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (int64_t b = 0; b < n * static_cast<int64_t>(sizeof(scalar_t)); b += 64) __builtin_prefetch(p + b);
+}
+
 template <typename scalar_t>
 inline scalar_t leaky(scalar_t s, double slope) { return s > 0 ? s : static_cast<scalar_t>(slope) * s; }
 
@@ -73,6 +83,28 @@ inline void axpy(scalar_t* __restrict__ out, scalar_t w, const scalar_t* __restr
 
 }  // namespace
 
+// Sum (or mean) SpMM of rows [begin, end) for one head of a width W known at compile time: the
+// row's accumulator lives in registers and is stored once (the general loop adds into memory).
+template <int W, typename scalar_t, typename index_t>
+void sum_rows_of_width(const index_t* rp, const index_t* cp, const scalar_t* wp, const scalar_t* xp,
+                       scalar_t* op, int64_t begin, int64_t end, bool mean) {
+  const int64_t end_edge = rp[end];
+  for (int64_t i = begin; i < end; ++i) {
+    const int64_t lo = rp[i], hi = rp[i + 1];
+    scalar_t acc[W] = {};
+    for (int64_t e = lo; e < hi; ++e) {
+      if (e + kAhead < end_edge) prefetch_row(xp + static_cast<int64_t>(cp[e + kAhead]) * W, W);
+      const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * W;
+      const scalar_t we = wp ? wp[e] : scalar_t(1);
+#pragma omp simd
+      for (int d = 0; d < W; ++d) acc[d] += we * xr[d];
+    }
+    const scalar_t scale = mean && hi > lo ? scalar_t(1) / static_cast<scalar_t>(hi - lo) : scalar_t(1);
+#pragma omp simd
+    for (int d = 0; d < W; ++d) op[i * W + d] = mean ? acc[d] * scale : acc[d];
+  }
+}
+
 // out[i, h] = reduce_{e in row i} w[e, h] * x[col[e], h]; returns (out, argmax or empty).
 std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tensor col,
                                               c10::optional<torch::Tensor> weight, torch::Tensor x,
@@ -81,7 +113,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
   x = x.contiguous();
   const int64_t H = x.size(1), D = x.size(2);
   const int mode = reduce == "sum" ? 0 : reduce == "mean" ? 1 : 2;
-  auto out = torch::zeros({num_rows, H, D}, x.options());
+  auto out = torch::empty({num_rows, H, D}, x.options());  // each row is initialised where it is computed
   torch::Tensor arg;
   if (mode == 2) arg = torch::full({num_rows, H, D}, -1, x.options().dtype(torch::kLong));
   torch::Tensor w = weight.has_value() ? weight->to(x.scalar_type()).contiguous() : torch::Tensor();
@@ -92,17 +124,23 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     int64_t* ap = mode == 2 ? arg.data_ptr<int64_t>() : nullptr;
+    if (mode != 2 && H == 1 && (D == 16 || D == 32 || D == 64 || D == 128)) {
+      const auto sum_rows = D == 16 ? sum_rows_of_width<16, scalar_t, index_t>
+                            : D == 32 ? sum_rows_of_width<32, scalar_t, index_t>
+                            : D == 64 ? sum_rows_of_width<64, scalar_t, index_t>
+                                      : sum_rows_of_width<128, scalar_t, index_t>;
+      parallel_rows(rp, num_rows, [&](int64_t begin, int64_t end) { sum_rows(rp, cp, wp, xp, op, begin, end, mode == 1); });
+      return;
+    }
     parallel_rows(rp, num_rows, [&](int64_t begin, int64_t end) {
+      const int64_t end_edge = rp[end];  // prefetching runs on across the rows of this task
       for (int64_t i = begin; i < end; ++i) {
         scalar_t* o = op + i * H * D;
         const int64_t lo = rp[i], hi = rp[i + 1];
-        if (mode == 2) {
-          if (hi == lo) continue;
-          std::fill(o, o + H * D, -std::numeric_limits<scalar_t>::infinity());
-        }
+        std::fill(o, o + H * D, mode == 2 && hi > lo ? -std::numeric_limits<scalar_t>::infinity() : scalar_t(0));
         for (int64_t e = lo; e < hi; ++e) {
           const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * H * D;
-          if (e + 1 < hi) __builtin_prefetch(xp + static_cast<int64_t>(cp[e + 1]) * H * D);
+          if (e + kAhead < end_edge) prefetch_row(xp + static_cast<int64_t>(cp[e + kAhead]) * H * D, H * D);
           for (int64_t h = 0; h < H; ++h) {
             const scalar_t we = wp ? wp[e * H + h] : scalar_t(1);
             if (mode == 2) {
@@ -233,7 +271,7 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
   a_dst = a_dst.contiguous();
   torch::Tensor b = bias.has_value() ? bias->contiguous() : torch::Tensor();
   const int64_t N = rowptr.size(0) - 1, H = feat.size(1), D = feat.size(2);
-  auto out = torch::zeros({N, H, D}, feat.options());
+  auto out = torch::empty({N, H, D}, feat.options());
   auto row_max = torch::empty({N, H}, feat.options());
   auto row_sum = torch::empty({N, H}, feat.options());
   COGDL_DISPATCH(feat.scalar_type(), col.scalar_type(), "cogdl_gat_forward", [&] {
@@ -245,23 +283,37 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
     scalar_t* mp = row_max.data_ptr<scalar_t>();
     scalar_t* sp = row_sum.data_ptr<scalar_t>();
     parallel_rows(g.rp, N, [&](int64_t begin, int64_t end) {
-      std::vector<scalar_t> m(H), total(H);
+      std::vector<scalar_t> weight;  // the current row's [edges, H] scores, then exp(score - max)
+      const int64_t end_edge = g.rp[end];
       for (int64_t i = begin; i < end; ++i) {
         const int64_t lo = g.rp[i], hi = g.rp[i + 1];
-        std::fill(m.begin(), m.end(), -std::numeric_limits<scalar_t>::infinity());
-        std::fill(total.begin(), total.end(), scalar_t(0));
+        scalar_t* m = mp + i * H;
+        scalar_t* total = sp + i * H;
+        scalar_t* o = op + i * H * D;
+        weight.resize((hi - lo) * H);
+        std::fill(m, m + H, -std::numeric_limits<scalar_t>::infinity());
+        std::fill(total, total + H, scalar_t(0));
+        std::fill(o, o + H * D, scalar_t(0));
         for (int64_t e = lo; e < hi; ++e)
-          for (int64_t h = 0; h < H; ++h) m[h] = std::max(m[h], g.score(e, i, g.cp[e], h));
+          for (int64_t h = 0; h < H; ++h) {
+            const scalar_t s = g.score(e, i, g.cp[e], h);
+            weight[(e - lo) * H + h] = s;
+            m[h] = std::max(m[h], s);
+          }
         for (int64_t e = lo; e < hi; ++e)
-          for (int64_t h = 0; h < H; ++h) total[h] += std::exp(g.score(e, i, g.cp[e], h) - m[h]);
+          for (int64_t h = 0; h < H; ++h) {
+            scalar_t& w = weight[(e - lo) * H + h];
+            w = std::exp(w - m[h]);
+            total[h] += w;
+          }
         for (int64_t e = lo; e < hi; ++e) {
           const int64_t j = g.cp[e];
+          if (e + kAhead < end_edge) prefetch_row(g.feat + static_cast<int64_t>(g.cp[e + kAhead]) * H * D, H * D);
           for (int64_t h = 0; h < H; ++h) {
-            const scalar_t alpha = std::exp(g.score(e, i, j, h) - m[h]) / total[h] * g.drop(e, h);
-            if (alpha != 0) axpy(op + (i * H + h) * D, alpha, g.feat + (j * H + h) * D, D);
+            const scalar_t alpha = weight[(e - lo) * H + h] / total[h] * g.drop(e, h);
+            if (alpha != 0) axpy(o + h * D, alpha, g.feat + (j * H + h) * D, D);
           }
         }
-        for (int64_t h = 0; h < H; ++h) { mp[i * H + h] = m[h]; sp[i * H + h] = total[h]; }
       }
     });
   });
@@ -272,8 +324,10 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> gat_forward(
 //   g_e = d_e <G_i, feat_j>,  c_i = sum_e alpha_e g_e,  grad_s_e = alpha_e (g_e - c_i) leaky'(s_e)
 //   grad_a_dst[i] = sum_{e in row i} grad_s_e          (pass over rows)
 //   grad_a_src[j] = sum_{e from j} grad_s_e,  grad_feat[j] = sum_{e from j} alpha_e d_e G_i   (pass over columns)
-// The row pass keeps alpha_e and grad_s_e per edge ([E, H] each), so every edge takes one dot
-// product (rows) and one axpy (columns); grad_s_e is also the edge-bias gradient.
+// The row pass computes each edge's score and softmax weight once (the row's [edges, H] values in
+// local buffers) and keeps alpha_e d_e and grad_s_e per edge ([E, H] each) for the column pass, so
+// every edge takes one exp and one dot product (rows) and one axpy (columns); grad_s_e is also the
+// edge-bias gradient.
 std::vector<torch::Tensor> gat_backward(
     torch::Tensor rowptr, torch::Tensor col, torch::Tensor feat, torch::Tensor a_src, torch::Tensor a_dst,
     c10::optional<torch::Tensor> bias, double slope, double p, int64_t seed, torch::Tensor row_max,
@@ -306,30 +360,37 @@ std::vector<torch::Tensor> gat_backward(
     scalar_t* gd = grad_dst.data_ptr<scalar_t>();
     scalar_t* gs = grad_src.data_ptr<scalar_t>();
     scalar_t* gf = grad_feat.data_ptr<scalar_t>();
-    scalar_t* ae = alpha_edge.data_ptr<scalar_t>();
-    scalar_t* ge = grad_score.data_ptr<scalar_t>();  // holds g_e until it is turned into grad_s_e
+    scalar_t* ae = alpha_edge.data_ptr<scalar_t>();  // alpha_e d_e: what the column pass scales G_i by
+    scalar_t* ge = grad_score.data_ptr<scalar_t>();
     parallel_rows(g.rp, N, [&](int64_t begin, int64_t end) {
-      std::vector<scalar_t> c(H);
+      std::vector<scalar_t> c(H), alpha, slope_of;  // per row: c_i, and alpha_e, leaky'(s_e) per edge
+      const int64_t end_edge = g.rp[end];
       for (int64_t i = begin; i < end; ++i) {
         const int64_t lo = g.rp[i], hi = g.rp[i + 1];
+        alpha.resize((hi - lo) * H);
+        slope_of.resize((hi - lo) * H);
         std::fill(c.begin(), c.end(), scalar_t(0));
         for (int64_t e = lo; e < hi; ++e) {
           const int64_t j = g.cp[e];
+          if (e + kAhead < end_edge) prefetch_row(g.feat + static_cast<int64_t>(g.cp[e + kAhead]) * H * D, H * D);
           for (int64_t h = 0; h < H; ++h) {
-            const scalar_t alpha = std::exp(g.score(e, i, j, h) - mp[i * H + h]) / sp[i * H + h];
+            scalar_t pre;
+            const scalar_t a = std::exp(g.score(e, i, j, h, &pre) - mp[i * H + h]) / sp[i * H + h];
             const scalar_t d = g.drop(e, h);
             const scalar_t g_e = d == 0 ? scalar_t(0) : d * dot(go + (i * H + h) * D, g.feat + (j * H + h) * D, D);
-            ae[e * H + h] = alpha;
+            const int64_t k = (e - lo) * H + h;
+            alpha[k] = a;
+            slope_of[k] = pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope);
+            ae[e * H + h] = a * d;
             ge[e * H + h] = g_e;
-            c[h] += alpha * g_e;
+            c[h] += a * g_e;
           }
         }
         for (int64_t h = 0; h < H; ++h) gd[i * H + h] = 0;
         for (int64_t e = lo; e < hi; ++e)
           for (int64_t h = 0; h < H; ++h) {
-            scalar_t pre;
-            g.score(e, i, g.cp[e], h, &pre);
-            const scalar_t s_e = ae[e * H + h] * (ge[e * H + h] - c[h]) * (pre > 0 ? scalar_t(1) : static_cast<scalar_t>(slope));
+            const int64_t k = (e - lo) * H + h;
+            const scalar_t s_e = alpha[k] * (ge[e * H + h] - c[h]) * slope_of[k];
             ge[e * H + h] = s_e;
             gd[i * H + h] += s_e;
           }
@@ -339,12 +400,19 @@ std::vector<torch::Tensor> gat_backward(
     const index_t* tcp = t_col.data_ptr<index_t>();
     const index_t* tpp = t_perm.data_ptr<index_t>();
     parallel_rows(trp, M, [&](int64_t begin, int64_t end) {
+      const int64_t end_edge = trp[end];
       for (int64_t j = begin; j < end; ++j)
         for (int64_t k = trp[j]; k < trp[j + 1]; ++k) {
           const int64_t e = tpp[k], i = tcp[k];
+          if (k + kAhead < end_edge) {  // the edge values and the gradient row that come kAhead edges on
+            const int64_t e_next = tpp[k + kAhead];
+            prefetch_row(ae + e_next * H, H);
+            prefetch_row(ge + e_next * H, H);
+            prefetch_row(go + static_cast<int64_t>(tcp[k + kAhead]) * H * D, H * D);
+          }
           for (int64_t h = 0; h < H; ++h) {
             gs[j * H + h] += ge[e * H + h];
-            const scalar_t weight = ae[e * H + h] * g.drop(e, h);
+            const scalar_t weight = ae[e * H + h];
             if (weight != 0) axpy(gf + (j * H + h) * D, weight, go + (i * H + h) * D, D);
           }
         }
