@@ -69,6 +69,16 @@ def time_interleaved(cases: list[Case], rounds: int, warmup: int = 2, device: st
             case.seconds.append(time.perf_counter() - start)
 
 
+def triad_case(group: str, device: str, numel: int = 1 << 25) -> Case:
+    """STREAM's triad `a = b + s c` on three float32 arrays of `numel` values (128 MiB each by
+    default, far beyond the caches), with the threads the kernels use: the memory bandwidth this
+    machine gives a streaming kernel, timed in the same interleaved rounds as the cases it measures."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.empty(numel, device=device)
+    b, c = torch.rand(numel, generator=generator).to(device), torch.rand(numel, generator=generator).to(device)
+    return Case(group, "STREAM triad", "forward", lambda: torch.add(b, c, alpha=3.0, out=a), 3 * numel * 4)
+
+
 def _backward(make_output: Callable[[], torch.Tensor], params: list[torch.Tensor]):
     def run():
         for p in params:
@@ -102,7 +112,8 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str, layers: bo
     edge_index = torch.stack([graph.col, graph.row])
     adjacency = torch.sparse_csr_tensor(graph.rowptr, graph.col, weight, (n, n), check_invariants=False)
     graph.transposed()
-    spmm_bytes = e * (8 + 4 + 4 * width) + n * 4 * width + (n + 1) * 8
+    spmm_bytes = e * (8 + 4 + 4 * width) + n * 4 * width + (n + 1) * 8  # index, weight, gathered row; output; rowptr
+    bf16_bytes = e * (8 + 4 + 2 * width) + n * 2 * width + (n + 1) * 8
     cases = []
     group = f"spmm F={width} {graph_name}"
     for mode in ("forward", "forward+backward"):
@@ -122,6 +133,15 @@ def ops_cases(graph_name: str, graph: Graph, width: int, device: str, layers: bo
 
             run = forward if mode == "forward" else _backward(forward, [xg])
             cases.append(Case(group, f"cogdl {backend}", mode, run, spmm_bytes * (1 if mode == "forward" else 2)))
+        if not x.is_cuda and backends.load("cpu") is not None:  # mixed precision: bfloat16 features, float32 sums
+            xb = x.bfloat16().requires_grad_(mode != "forward")
+
+            def forward_bf16(inp=xb):
+                with _forced("cpu"):
+                    return spmm(graph, inp, weight)
+
+            run = forward_bf16 if mode == "forward" else _backward(forward_bf16, [xb])
+            cases.append(Case(group, "cogdl cpu bf16", mode, run, bf16_bytes * (1 if mode == "forward" else 2)))
         if dgl is not None:
             def dgl_spmm(inp=(x if mode == "forward" else xg)):
                 return dgl.ops.gspmm(dgl_graph, "mul", "sum", inp, weight)
@@ -201,6 +221,8 @@ def _no_grad(forward):
 
 # -- training epochs ------------------------------------------------------------------------------
 def train_cases(device: str, data_root=None) -> list[Case]:
+    """One training epoch (forward, loss, backward, Adam step) of the two-layer GCN and GAT of the
+    Planetoid leaderboard on PubMed: ours against the same models in PyG and, where it imports, DGL."""
     import torch.nn.functional as F
     import torch_geometric.nn as pyg_nn
 
@@ -270,7 +292,7 @@ def train_cases(device: str, data_root=None) -> list[Case]:
     gcn, pyg_gcn = GCN(GCNConfig(), sizes).to(device), PyGGCN().to(device)
     gat, pyg_gat = GAT(GATConfig(), sizes).to(device), PyGGAT().to(device)
     group_gcn, group_gat = "GCN epoch PubMed (hidden 64)", "GAT epoch PubMed (8 heads x 8)"
-    return [
+    cases = [
         Case(group_gcn, "PyG CSR adj_t", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, adj_t)), baseline=True),
         Case(group_gcn, "PyG edge_index", "train epoch", epoch(pyg_gcn, lambda: pyg_gcn(x_dense, edge_index))),
         Case(group_gcn, "cogdl", "train epoch", our_epoch(gcn)),
@@ -278,6 +300,35 @@ def train_cases(device: str, data_root=None) -> list[Case]:
              baseline=True),
         Case(group_gat, "cogdl", "train epoch", our_epoch(gat)),
     ]
+    dgl = _optional_dgl()
+    if dgl is not None:  # the same two models in DGL's layers, on its graph with self loops
+        import dgl.nn as dgl_nn
+
+        looped = dgl.add_self_loop(dgl.remove_self_loop(dgl.graph((graph.col, graph.row), num_nodes=n))).to(device)
+
+        class DGLGCN(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = dgl_nn.GraphConv(info.num_features, 64, activation=F.relu)
+                self.conv2 = dgl_nn.GraphConv(64, info.num_classes)
+
+            def forward(self, x):
+                x = self.conv1(looped, F.dropout(x, 0.5, self.training))
+                return self.conv2(looped, F.dropout(x, 0.5, self.training))
+
+        class DGLGAT(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = dgl_nn.GATConv(info.num_features, 8, 8, feat_drop=0.6, attn_drop=0.6, activation=F.elu)
+                self.conv2 = dgl_nn.GATConv(64, info.num_classes, 1, feat_drop=0.6, attn_drop=0.6)
+
+            def forward(self, x):
+                return self.conv2(looped, self.conv1(looped, x).flatten(1)).mean(1)
+
+        dgl_gcn, dgl_gat = DGLGCN().to(device), DGLGAT().to(device)
+        cases.insert(2, Case(group_gcn, f"DGL {dgl.__version__}", "train epoch", epoch(dgl_gcn, lambda: dgl_gcn(x_dense))))
+        cases.insert(-1, Case(group_gat, f"DGL {dgl.__version__}", "train epoch", epoch(dgl_gat, lambda: dgl_gat(x_dense))))
+    return cases
 
 
 #: the official GraphMAE pretraining settings timed by `cogdl bench graphmae` (over the defaults)
@@ -536,13 +587,23 @@ def summarize(cases: list[Case]) -> list[dict]:
     return rows
 
 
+def with_bandwidth_fraction(rows: list[dict]) -> list[dict]:
+    """Each row's achieved GB/s as a fraction of its group's STREAM triad (timed in the same rounds)."""
+    triads = {r["group"]: r["gb_per_s"] for r in rows if r["name"] == "STREAM triad"}
+    for row in rows:
+        triad = triads.get(row["group"])
+        row["bandwidth_fraction"] = row["gb_per_s"] / triad if row["gb_per_s"] and triad else None
+    return rows
+
+
 def format_rows(rows: list[dict]) -> str:
     lines = [f"{'group':<34} {'mode':<17} {'implementation':<18} {'median ms':>10} {'x baseline':>10} "
-             f"{'GB/s':>6} {'peak MB':>8} {'mem x':>6} {'M edges/s':>9}"]
+             f"{'GB/s':>6} {'% triad':>7} {'peak MB':>8} {'mem x':>6} {'M edges/s':>9}"]
     for r in rows:
         fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
         lines.append(f"{r['group']:<34} {r['mode']:<17} {r['name']:<18} {r['median_ms']:>10.2f} "
                      f"{fmt(r['speedup_vs_baseline'], '>10.2f')} {fmt(r['gb_per_s'], '>6.1f')} "
+                     f"{fmt(r.get('bandwidth_fraction') and 100 * r['bandwidth_fraction'], '>7.0f')} "
                      f"{fmt(r['memory_mb'], '>8.1f')} {fmt(r['memory_vs_baseline'], '>6.2f')} "
                      f"{fmt(r['edges_per_s'] and r['edges_per_s'] / 1e6, '>9.2f')}")
     return "\n".join(lines)
@@ -554,10 +615,11 @@ def markdown_table(rows: list[dict]) -> str:
     fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
     cells = [[r["group"], r["mode"], r["name"], f"{r['median_ms']:.2f}",
               fmt(r["speedup_vs_baseline"], ".2f") + (f" (vs {r['baseline']})" if r["baseline"] else ""),
-              fmt(r["gb_per_s"], ".1f"), fmt(r["memory_mb"], ".1f"), fmt(r["memory_vs_baseline"], ".2f"),
+              fmt(r["gb_per_s"], ".1f"), fmt(r.get("bandwidth_fraction") and 100 * r["bandwidth_fraction"], ".0f"),
+              fmt(r["memory_mb"], ".1f"), fmt(r["memory_vs_baseline"], ".2f"),
               fmt(r.get("edges_per_s") and r["edges_per_s"] / 1e6, ".2f")] for r in rows]
-    columns = ["group", "mode", "implementation", "median ms", "speed-up vs baseline", "GB/s", "peak MB",
-               "memory vs baseline", "M sampled edges/s"]
+    columns = ["group", "mode", "implementation", "median ms", "speed-up vs baseline", "GB/s", "% of triad GB/s",
+               "peak MB", "memory vs baseline", "M sampled edges/s"]
     return table(columns, cells, right=columns[3:])
 
 
@@ -597,10 +659,11 @@ def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: 
         graph = chung_lu_graph(nodes, edges)
         for width in widths:
             cases = ops_cases(graph_name, graph, width, device, layers=width == widths[0])
+            cases.append(triad_case(f"spmm F={width} {graph_name}", device))
             time_interleaved(cases, rounds, device=device)
             if memory:
                 measure_memory("ops", cases, device, (graph_name, graph, width, width == widths[0]))
-            all_rows += summarize(cases)
+            all_rows += with_bandwidth_fraction(summarize(cases))
     return {"machine": machine(), "device": device, "rounds": rounds, "results": all_rows}
 
 

@@ -132,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--tier", default="full", choices=("smoke", "full"),
                        help="full: each entry's config and seeds; smoke: seed 0, few epochs, wide bands (default full)")
     repro.add_argument("--check", action="store_true", help="exit 1 if any entry fails")
+    repro.add_argument("--set", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                       help="override a setting in every entry's config (e.g. precision=bf16)")
     repro.add_argument("--jobs", type=int, default=1, help="parallel processes for the runs (default 1)")
     add_executor_flags(repro)
     repro.add_argument("--out", default="reproduce", help="root of the report folders (default ./reproduce)")
@@ -453,11 +455,12 @@ def cmd_reproduce(args) -> int:
     from cogdl.environment import environment
     from cogdl.leaderboard import reproduce
     from cogdl.leaderboard.run_store import RunStore
+    from cogdl.config import parse_set
 
     if args.jobs < 1:
         raise ConfigError(f"--jobs {args.jobs}: expected a number >= 1")
     planned = reproduce.plan(args.benchmark, args.tier, args.task, args.model, args.dataset,
-                             Path(args.leaderboard) if args.leaderboard else None)
+                             Path(args.leaderboard) if args.leaderboard else None, parse_set(args.set))
     env = environment()
     store = RunStore(Path(args.out) / f"{args.benchmark}-{args.tier}-runs", env.get("git_commit"), args.resume)
     started = time.perf_counter()

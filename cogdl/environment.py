@@ -26,12 +26,15 @@ def package_versions() -> dict[str, str | None]:
 
 def git_commit() -> str | None:
     """The commit of the source checkout cogdl runs from (with `-dirty` if it has changes), if any;
-    `COGDL_GIT_COMMIT` names it for a copy of the source without its `.git` (a remote machine)."""
+    `COGDL_GIT_COMMIT` names it instead for a copy of the source whose `.git`, if any, is not its
+    own (a remote machine's copy of a working tree)."""
+    if os.environ.get("COGDL_GIT_COMMIT"):
+        return os.environ["COGDL_GIT_COMMIT"]
     source = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=10)
         if commit.returncode != 0:
-            return os.environ.get("COGDL_GIT_COMMIT")
+            return None
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=source,
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return commit.stdout.strip() + ("-dirty" if dirty else "")

@@ -21,11 +21,27 @@ def test_summarize_ratios_against_the_group_baseline():
     assert "ours" in format_rows(list(rows.values()))
 
 
+def test_bandwidth_fraction_is_against_the_triad_of_the_same_group():
+    from cogdl.bench import triad_case, with_bandwidth_fraction
+
+    triad = triad_case("g", "cpu", numel=1 << 16)
+    triad.run()
+    assert triad.bytes_moved == 3 * (1 << 16) * 4
+    triad.seconds = [1.0]
+    ours = Case("g", "ours", "forward", lambda: None, bytes_moved=triad.bytes_moved // 2, seconds=[1.0])
+    other = Case("h", "ours", "forward", lambda: None, bytes_moved=10, seconds=[1.0])
+    rows = {(r["group"], r["name"]): r for r in with_bandwidth_fraction(summarize([triad, ours, other]))}
+    assert rows["g", "ours"]["bandwidth_fraction"] == 0.5 and rows["g", "STREAM triad"]["bandwidth_fraction"] == 1.0
+    assert rows["h", "ours"]["bandwidth_fraction"] is None  # no triad in its group
+    assert " 50 " in format_rows(list(rows.values()))
+
+
 def test_ops_cases_run_every_peer_on_a_small_graph():
     cases = ops_cases("tiny", chung_lu_graph(300, 1500), 16, "cpu")
     time_interleaved(cases, rounds=1, warmup=1)
     names = {(c.group.split()[0], c.name) for c in cases}
     assert ("spmm", "torch.sparse CSR") in names and ("spmm", "cogdl cpu") in names
+    assert ("spmm", "cogdl cpu bf16") in names
     assert ("GAT", "PyG edge_index") in names and ("GCN", "PyG CSR adj_t") in names
     assert all(len(c.seconds) == 1 for c in cases)
 

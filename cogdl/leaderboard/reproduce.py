@@ -87,8 +87,11 @@ class Planned:
         return [[seed] for seed in self.seeds] if PROTOCOLS.get(self.protocol).per_seed else [self.seeds]
 
 
-def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: Path | None = None) -> list[Planned]:
-    """The entries of `benchmark` that match the filters, each with its seeds and config for `tier`."""
+def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: Path | None = None,
+         overrides: dict[str, Any] | None = None) -> list[Planned]:
+    """The entries of `benchmark` that match the filters, each with its seeds and config for `tier`;
+    `overrides` (`--set`) change every measured entry's config, e.g. `precision=bf16` to check that
+    a variant still reproduces the recorded results."""
     root = root or leaderboard_dir()
     benchmarks = sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
     if benchmark not in benchmarks:
@@ -108,6 +111,8 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
                 continue
             config = entry.get("config")
             seeds = entry["measured"]["seeds"] if "measured" in entry else []
+            if config is not None and overrides:
+                config = {**config, **overrides}
             if config is not None and tier == "smoke":
                 seeds = [0]
                 if "epochs" in config:

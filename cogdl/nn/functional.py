@@ -96,14 +96,18 @@ def dropout(x, p: float, training: bool):
 
 
 class _SparseProject(torch.autograd.Function):
+    """In float32 even under autocast (torch's sparse CSR product has no bfloat16 kernel on the CPU)."""
+
     @staticmethod
     def forward(ctx, weight, features: SparseFeatures):
         ctx.features = features
-        return features.csr() @ weight.t()
+        with torch.autocast(weight.device.type, enabled=False):
+            return features.csr() @ weight.float().t()
 
     @staticmethod
     def backward(ctx, grad_out):
-        return (ctx.features.csr_transposed() @ grad_out).t(), None
+        with torch.autocast(grad_out.device.type, enabled=False):
+            return (ctx.features.csr_transposed() @ grad_out.float()).t(), None
 
 
 def project(x, weight: torch.Tensor) -> torch.Tensor:

@@ -79,6 +79,11 @@ def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):
     return out, (arg if reduce == "max" else None)
 
 
+def bf16_spmm(reduce: str, heads: int, width: int) -> bool:
+    """Whether `spmm` takes bfloat16 features as they are (summing in float32) for this shape."""
+    return reduce in ("sum", "mean") and heads == 1 and width in (16, 32, 64, 128)
+
+
 def sddmm(rowptr, col, a, b):
     return _extension.sddmm(rowptr, col, a, b)
 

@@ -66,6 +66,8 @@ def gat_aggregate(graph: Graph, h: torch.Tensor, attn_src: torch.Tensor, attn_ds
                destinations=[("attn_dst", attn_dst)], edges=[("edge_bias", edge_bias)])
     p = attn_dropout if training else 0.0
     seed = int(torch.randint(0, 2**31 - 1, (1,)).item()) if p > 0 else 0
-    bias = None if edge_bias is None else edge_bias.to(h.dtype).contiguous()
-    return _GATAggregate.apply(h.contiguous(), attn_src.contiguous(), attn_dst.contiguous(), bias, graph,
-                               float(negative_slope), float(p), seed)
+    dtype = torch.float32 if h.dtype == torch.bfloat16 else h.dtype  # bfloat16 (autocast) runs in float32
+    bias = None if edge_bias is None else edge_bias.to(dtype).contiguous()
+    out = _GATAggregate.apply(h.to(dtype).contiguous(), attn_src.to(dtype).contiguous(),
+                              attn_dst.to(dtype).contiguous(), bias, graph, float(negative_slope), float(p), seed)
+    return out.to(h.dtype)

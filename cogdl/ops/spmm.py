@@ -5,6 +5,10 @@
 Backward: `grad_x = A^T grad_out` over the graph's cached transpose (its CSC), scaled by
 1/deg for `mean` and routed through the argmax for `max`; `grad_w_e = <grad_out[i], x[j]>` (an
 SDDMM). The kernels come from `cogdl.ops.backends`.
+
+Mixed precision: bfloat16 features keep float32 edge weights and come out bfloat16. A backend
+that sums them in float32 itself says so (`bf16_spmm(reduce, heads, width)`, the CPU kernel for
+one head of width 16-128: half the bytes gathered); otherwise they are widened to float32 first.
 """
 
 from __future__ import annotations
@@ -17,11 +21,19 @@ from cogdl.ops.backends import check_rows, kernels_for
 REDUCTIONS = ("sum", "mean", "max")
 
 
+def _run_spmm(kernels, rowptr, col, weight, x, num_rows: int, reduce: str):
+    """The backend's SpMM, with bfloat16 `x` widened to float32 where the backend cannot sum it."""
+    if x.dtype != torch.bfloat16 or getattr(kernels, "bf16_spmm", lambda *shape: False)(reduce, *x.shape[1:]):
+        return kernels.spmm(rowptr, col, weight, x, num_rows, reduce)
+    out, arg = kernels.spmm(rowptr, col, weight, x.float(), num_rows, reduce)
+    return out.to(x.dtype), arg
+
+
 class _SpMM(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, graph: Graph, reduce: str):
         kernels = kernels_for(x)
-        out, arg = kernels.spmm(graph.rowptr, graph.col, weight, x, graph.num_nodes, reduce)
+        out, arg = _run_spmm(kernels, graph.rowptr, graph.col, weight, x, graph.num_nodes, reduce)
         ctx.graph, ctx.reduce, ctx.kernels = graph, reduce, kernels
         ctx.save_for_backward(x, weight, arg)
         return out
@@ -39,9 +51,9 @@ class _SpMM(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             t_rowptr, t_col, t_perm = graph.transposed()
             t_weight = None if weight is None else weight[t_perm]
-            grad_x = kernels.spmm(t_rowptr, t_col, t_weight, grad_out, x.shape[0], "sum")[0]
+            grad_x = _run_spmm(kernels, t_rowptr, t_col, t_weight, grad_out.to(x.dtype), x.shape[0], "sum")[0]
         if ctx.needs_input_grad[1]:
-            grad_weight = kernels.sddmm(graph.rowptr, graph.col, grad_out, x)
+            grad_weight = kernels.sddmm(graph.rowptr, graph.col, grad_out.to(weight.dtype), x.to(weight.dtype))
         return grad_x, grad_weight, None, None
 
 
@@ -58,10 +70,10 @@ def _max_backward(ctx, x, weight, arg, grad_out):
     if ctx.needs_input_grad[0]:
         w = 1.0 if weight is None else weight[edge, heads]
         grad_x = torch.zeros_like(x)
-        grad_x.index_put_((src, heads, dims), g * w, accumulate=True)
+        grad_x.index_put_((src, heads, dims), (g * w).to(x.dtype), accumulate=True)
     if ctx.needs_input_grad[1]:
         grad_weight = torch.zeros_like(weight)
-        grad_weight.index_put_((edge, heads), g * x[src, heads, dims], accumulate=True)
+        grad_weight.index_put_((edge, heads), (g * x[src, heads, dims]).to(weight.dtype), accumulate=True)
     return grad_x, grad_weight, None, None
 
 
@@ -86,7 +98,7 @@ def spmm(graph: Graph, x: torch.Tensor, edge_weight: torch.Tensor | None = None,
     check_rows("spmm", graph, sources=[("x", x3)], edges=[("edge_weight", edge_weight)])
     weight = None
     if edge_weight is not None:
-        weight = edge_weight.to(x.dtype)
+        weight = edge_weight.to(torch.float32 if x.dtype == torch.bfloat16 else x.dtype)
         weight = weight.reshape(-1, 1) if weight.dim() == 1 else weight
         if weight.shape[1] != x3.shape[1]:
             raise ValueError(f"edge weights have {weight.shape[1]} heads, features have {x3.shape[1]}")

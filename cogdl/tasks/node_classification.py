@@ -13,6 +13,9 @@ batch of shuffled training nodes on blocks sampled with `fanouts` (`cogdl.miniba
 validation and test use exact layer-wise inference, so selection and metrics mean what they mean
 full-batch. Under data parallelism (`torchrun`, `cogdl train --nproc N`) each process trains on its
 shard of the training nodes, and gradients are averaged over the processes (`cogdl.distributed`).
+Mixed precision (`precision=bf16`): training and evaluation run under `torch.autocast` with
+bfloat16, so projections and activations are bfloat16 while weights, losses and SpMM sums stay
+float32 (`cogdl.ops.spmm`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from cogdl.data.dataset import NodeSplitDataset
+from cogdl.config import Choice
 from cogdl.errors import DataError
 from cogdl.metrics import accuracy, classification_metrics
 from cogdl.models.base import ModelSizes, model_input
@@ -36,6 +40,10 @@ from cogdl.trainer import loop_fields
 class NodeClassificationConfig(loop_fields(epochs=200, patience=100, lr=0.01, weight_decay=5e-4, select_on="acc"),
                                MiniBatchFields):
     normalize_features: bool = field(default=True, metadata={"help": "divide each feature row by its sum"})
+    precision: str = field(default="fp32", metadata={
+        "help": "fp32, or bf16: train and evaluate under torch.autocast in bfloat16 (float32 weights and sums)"})
+
+    constraints = {"precision": Choice("fp32", "bf16")}
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:
@@ -91,6 +99,11 @@ class NodeClassification(Task):
         return ModelSizes(prepared.info.num_features, prepared.info.num_classes)
 
     def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
+        with torch.autocast(torch.device(context.device).type, torch.bfloat16, enabled=config.precision == "bf16"):
+            return self.run_in_precision(model, prepared, config, context)
+
+    def run_in_precision(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig,
+                         context: SeedContext):
         trainer = context.trainer(config)
         if config.batch_size > 0:
             prediction, outcome = fit_minibatch(model, prepared.graph, prepared.info.num_classes, trainer, config,

@@ -78,3 +78,24 @@ def test_spmm_at_the_register_widths_matches_dense_reference(backend, width, red
     weight = torch.rand(graph.num_edges, dtype=torch.float64, generator=generator)
     torch.testing.assert_close(spmm(graph, x, weight, reduce), dense_reduce(graph, weight, x, reduce))
     torch.testing.assert_close(spmm(graph, x, None, reduce), dense_reduce(graph, torch.ones_like(weight), x, reduce))
+
+
+@pytest.mark.parametrize("width", [64, 37])  # 64: summed as bfloat16 by the CPU kernel; 37: widened first
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max"])
+def test_spmm_of_bfloat16_features_sums_in_float32(backend, width, reduce):
+    """bfloat16 features come out bfloat16 with float32 edge weights and float32 sums: within
+    bfloat16's rounding of the float32 result of the same (rounded) inputs, gradients included."""
+    graph = catalogue_graph("self_loops_and_repeats")
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(graph.num_nodes, width, generator=generator).to(torch.bfloat16).requires_grad_()
+    weight = torch.rand(graph.num_edges, generator=generator)
+    out = spmm(graph, x, weight, reduce)
+    assert out.dtype == torch.bfloat16
+    x32 = x.detach().float().requires_grad_()
+    expected = spmm(graph, x32, weight, reduce)
+    torch.testing.assert_close(out.float(), expected, atol=1e-2, rtol=1e-2)
+    grad = torch.randn(out.shape, generator=generator)
+    out.backward(grad.to(torch.bfloat16))
+    expected.backward(grad.to(torch.bfloat16).float())
+    assert x.grad.dtype == torch.bfloat16
+    torch.testing.assert_close(x.grad.float(), x32.grad, atol=1e-2, rtol=1e-2)

@@ -3,12 +3,15 @@
 // Every kernel parallelises over rows (or over columns of the transposed CSR), so no two threads
 // write the same output row and no atomics are needed.
 #include <torch/extension.h>
+#include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -81,27 +84,55 @@ inline void axpy(scalar_t* __restrict__ out, scalar_t w, const scalar_t* __restr
     AT_DISPATCH_INDEX_TYPES(INDEX_TYPE, NAME, [&] { __VA_ARGS__(); });                      \
   })
 
+// SpMM also takes bfloat16 features (summed in float32: at::opmath_type), for mixed precision.
+#define COGDL_DISPATCH_WITH_BF16(FLOAT_TYPE, INDEX_TYPE, NAME, ...)                         \
+  AT_DISPATCH_FLOATING_TYPES_AND(at::ScalarType::BFloat16, FLOAT_TYPE, NAME, [&] {          \
+    AT_DISPATCH_INDEX_TYPES(INDEX_TYPE, NAME, [&] { __VA_ARGS__(); });                      \
+  })
+
 }  // namespace
 
 // Sum (or mean) SpMM of rows [begin, end) for one head of a width W known at compile time: the
 // row's accumulator lives in registers and is stored once (the general loop adds into memory).
-template <int W, typename scalar_t, typename index_t>
-void sum_rows_of_width(const index_t* rp, const index_t* cp, const scalar_t* wp, const scalar_t* xp,
+// A feature value in the summation type: bfloat16 is the upper half of a float32, so widening is
+// a shift of its bits (which the compiler vectorises; c10's conversion operator it does not).
+inline float widen(c10::BFloat16 v) {
+  const uint32_t bits = static_cast<uint32_t>(v.x) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+inline float widen(float v) { return v; }
+inline double widen(double v) { return v; }
+
+// A float32 sum stored as bfloat16, rounded to nearest even (NaN stays NaN), in vectorisable steps.
+inline void narrow(float f, c10::BFloat16* out) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  const uint32_t rounded = (bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16;
+  out->x = static_cast<uint16_t>(f != f ? 0x7FC0u : rounded);
+}
+inline void narrow(float f, float* out) { *out = f; }
+inline void narrow(double f, double* out) { *out = f; }
+
+// Features may be bfloat16: then they are widened as they are read and summed in float32 (acc_t).
+template <int W, typename scalar_t, typename index_t, typename acc_t = at::opmath_type<scalar_t>>
+void sum_rows_of_width(const index_t* rp, const index_t* cp, const acc_t* wp, const scalar_t* xp,
                        scalar_t* op, int64_t begin, int64_t end, bool mean) {
   const int64_t end_edge = rp[end];
   for (int64_t i = begin; i < end; ++i) {
     const int64_t lo = rp[i], hi = rp[i + 1];
-    scalar_t acc[W] = {};
+    acc_t acc[W] = {};
     for (int64_t e = lo; e < hi; ++e) {
       if (e + kAhead < end_edge) prefetch_row(xp + static_cast<int64_t>(cp[e + kAhead]) * W, W);
       const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * W;
-      const scalar_t we = wp ? wp[e] : scalar_t(1);
+      const acc_t we = wp ? wp[e] : acc_t(1);
 #pragma omp simd
-      for (int d = 0; d < W; ++d) acc[d] += we * xr[d];
+      for (int d = 0; d < W; ++d) acc[d] += we * widen(xr[d]);
     }
-    const scalar_t scale = mean && hi > lo ? scalar_t(1) / static_cast<scalar_t>(hi - lo) : scalar_t(1);
+    const acc_t scale = mean && hi > lo ? acc_t(1) / static_cast<acc_t>(hi - lo) : acc_t(1);
 #pragma omp simd
-    for (int d = 0; d < W; ++d) op[i * W + d] = mean ? acc[d] * scale : acc[d];
+    for (int d = 0; d < W; ++d) narrow(mean ? acc[d] * scale : acc[d], op + i * W + d);
   }
 }
 
@@ -116,11 +147,15 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
   auto out = torch::empty({num_rows, H, D}, x.options());  // each row is initialised where it is computed
   torch::Tensor arg;
   if (mode == 2) arg = torch::full({num_rows, H, D}, -1, x.options().dtype(torch::kLong));
-  torch::Tensor w = weight.has_value() ? weight->to(x.scalar_type()).contiguous() : torch::Tensor();
-  COGDL_DISPATCH(x.scalar_type(), col.scalar_type(), "cogdl_spmm", [&] {
+  COGDL_DISPATCH_WITH_BF16(x.scalar_type(), col.scalar_type(), "cogdl_spmm", [&] {
+    using acc_t = at::opmath_type<scalar_t>;  // weights are kept (and rows summed) in this type
+    constexpr bool widened = !std::is_same<acc_t, scalar_t>::value;
+    TORCH_CHECK(!widened || (mode != 2 && H == 1 && (D == 16 || D == 32 || D == 64 || D == 128)),
+                "bfloat16 SpMM: sum or mean, one head of width 16, 32, 64 or 128 only");
+    torch::Tensor w = weight.has_value() ? weight->to(c10::CppTypeToScalarType<acc_t>::value).contiguous() : torch::Tensor();
     const index_t* rp = rowptr.data_ptr<index_t>();
     const index_t* cp = col.data_ptr<index_t>();
-    const scalar_t* wp = w.defined() ? w.data_ptr<scalar_t>() : nullptr;
+    const acc_t* wp = w.defined() ? w.data_ptr<acc_t>() : nullptr;
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     int64_t* ap = mode == 2 ? arg.data_ptr<int64_t>() : nullptr;
@@ -129,6 +164,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
                             : D == 32 ? sum_rows_of_width<32, scalar_t, index_t>
                             : D == 64 ? sum_rows_of_width<64, scalar_t, index_t>
                                       : sum_rows_of_width<128, scalar_t, index_t>;
+      // (the general loop below is compiled for bfloat16 too, but never reached with it)
       parallel_rows(rp, num_rows, [&](int64_t begin, int64_t end) { sum_rows(rp, cp, wp, xp, op, begin, end, mode == 1); });
       return;
     }
@@ -142,7 +178,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
           const scalar_t* xr = xp + static_cast<int64_t>(cp[e]) * H * D;
           if (e + kAhead < end_edge) prefetch_row(xp + static_cast<int64_t>(cp[e + kAhead]) * H * D, H * D);
           for (int64_t h = 0; h < H; ++h) {
-            const scalar_t we = wp ? wp[e * H + h] : scalar_t(1);
+            const scalar_t we = wp ? static_cast<scalar_t>(wp[e * H + h]) : scalar_t(1);
             if (mode == 2) {
               int64_t* a = ap + i * H * D + h * D;
               for (int64_t d = 0; d < D; ++d) {
