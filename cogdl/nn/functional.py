@@ -96,18 +96,20 @@ def dropout(x, p: float, training: bool):
 
 
 class _SparseProject(torch.autograd.Function):
-    """In float32 even under autocast (torch's sparse CSR product has no bfloat16 kernel on the CPU)."""
+    """In the features' dtype even under autocast (torch's sparse CSR product has no bfloat16
+    kernel on the CPU)."""
 
     @staticmethod
     def forward(ctx, weight, features: SparseFeatures):
-        ctx.features = features
+        csr = features.csr()
+        ctx.features, ctx.dtype = features, csr.dtype
         with torch.autocast(weight.device.type, enabled=False):
-            return features.csr() @ weight.float().t()
+            return csr @ weight.to(csr.dtype).t()
 
     @staticmethod
     def backward(ctx, grad_out):
         with torch.autocast(grad_out.device.type, enabled=False):
-            return (ctx.features.csr_transposed() @ grad_out.float()).t(), None
+            return (ctx.features.csr_transposed() @ grad_out.to(ctx.dtype)).t(), None
 
 
 def project(x, weight: torch.Tensor) -> torch.Tensor:
