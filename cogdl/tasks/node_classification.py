@@ -16,10 +16,15 @@ shard of the training nodes, and gradients are averaged over the processes (`cog
 Mixed precision (`precision=bf16`): training and evaluation run under `torch.autocast` with
 bfloat16, so projections and activations are bfloat16 while weights, losses and SpMM sums stay
 float32 (`cogdl.ops.spmm`).
+Activation compression (`activation_compression=2|4|8`, GACT/EXACT): what autograd saves for
+backward is stored in that many bits (`cogdl.nn.activation_compression`); 32 stores it as it is
+but still counts it. The run then reports `saved_mb_per_epoch` (activations as given) and
+`stored_mb_per_epoch` (as stored).
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +35,7 @@ from cogdl.config import Choice
 from cogdl.errors import DataError
 from cogdl.metrics import accuracy, classification_metrics
 from cogdl.models.base import ModelSizes, model_input
+from cogdl.nn.activation_compression import compressed_activations
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
 from cogdl.tasks.minibatch_node import MiniBatchFields, fit_minibatch
@@ -43,7 +49,10 @@ class NodeClassificationConfig(loop_fields(epochs=200, patience=100, lr=0.01, we
     precision: str = field(default="fp32", metadata={
         "help": "fp32, or bf16: train and evaluate under torch.autocast in bfloat16 (float32 weights and sums)"})
 
-    constraints = {"precision": Choice("fp32", "bf16")}
+    activation_compression: int = field(default=0, metadata={
+        "help": "bits for the activations saved for backward: 2, 4 or 8 (GACT); 32 counts them uncompressed; 0 off"})
+
+    constraints = {"precision": Choice("fp32", "bf16"), "activation_compression": Choice(0, 2, 4, 8, 32)}
 
 
 def row_normalize(x: torch.Tensor) -> torch.Tensor:
@@ -99,8 +108,15 @@ class NodeClassification(Task):
         return ModelSizes(prepared.info.num_features, prepared.info.num_classes)
 
     def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
-        with torch.autocast(torch.device(context.device).type, torch.bfloat16, enabled=config.precision == "bf16"):
-            return self.run_in_precision(model, prepared, config, context)
+        bits = config.activation_compression
+        with torch.autocast(torch.device(context.device).type, torch.bfloat16, enabled=config.precision == "bf16"), \
+                compressed_activations(bits if bits < 32 else None) if bits else nullcontext() as saved:
+            metrics = self.run_in_precision(model, prepared, config, context)
+        if bits:
+            epochs = max(1, metrics.get("epochs_run", 1))
+            metrics.update(saved_mb_per_epoch=saved.activations / epochs / 2**20,
+                           stored_mb_per_epoch=saved.stored / epochs / 2**20)
+        return metrics
 
     def run_in_precision(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig,
                          context: SeedContext):

@@ -1,0 +1,64 @@
+"""Activation-compressed training: what autograd saves for backward is stored in a few bits.
+
+GACT (Liu et al., ICML 2022) and EXACT (Liu et al., ICLR 2022): the activations a layer keeps
+for its backward pass dominate training memory on large graphs; stored quantised (`cogdl.ops.
+quantize`: per-group min/step, stochastic rounding, so every gradient stays unbiased) they take
+`b / 32` of the space. Here through `torch.autograd.graph.saved_tensors_hooks`, so every model
+and layer is covered without changes:
+
+- floating-point tensors produced by the forward pass (they have a `grad_fn`) and of at least
+  `min_numel` values are quantised to `bits` bits;
+- boolean tensors (dropout masks) are packed to one bit per value, exactly;
+- leaves (parameters, input features) are kept as they are: they stay in memory anyway.
+
+`SavedTensorCounter` adds up, for every tensor saved, its bytes as given and as stored.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+
+from cogdl.ops.quantize import Quantized, dequantize, pack_bool, quantize
+
+
+@dataclass
+class SavedTensorCounter:
+    """Bytes of the tensors autograd saved for backward: `activations` as they were and as
+    `stored`, and `leaves` (parameters and inputs, referenced, not copied)."""
+
+    activations: int = 0
+    stored: int = 0
+    leaves: int = 0
+
+    @property
+    def ratio(self) -> float:
+        return self.activations / self.stored if self.stored else 1.0
+
+
+@contextmanager
+def compressed_activations(bits: int | None, counter: SavedTensorCounter | None = None, min_numel: int = 1024):
+    """Within the block, tensors saved for backward are stored in `bits` bits (None or 0: as they
+    are, still counted by `counter`)."""
+    counter = counter if counter is not None else SavedTensorCounter()
+
+    def pack(tensor: torch.Tensor):
+        size = tensor.numel() * tensor.element_size()
+        if tensor.grad_fn is None and tensor.dtype != torch.bool:
+            counter.leaves += size
+            return tensor
+        counter.activations += size
+        if bits and tensor.numel() >= min_numel and (tensor.is_floating_point() or tensor.dtype == torch.bool):
+            stored = pack_bool(tensor) if tensor.dtype == torch.bool else quantize(tensor, bits)
+            counter.stored += stored.nbytes
+            return stored
+        counter.stored += size
+        return tensor
+
+    def unpack(stored):
+        return dequantize(stored) if isinstance(stored, Quantized) else stored
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        yield counter

@@ -1,0 +1,40 @@
+"""Stochastic per-group quantisation (`cogdl.ops.quantize`): unbiased, within one step, packed."""
+
+import pytest
+import torch
+
+from cogdl.ops.quantize import dequantize, pack_bool, quantize
+
+
+@pytest.mark.parametrize("bits", [2, 4, 8])
+def test_dequantised_values_are_within_one_step_and_unbiased(bits):
+    torch.manual_seed(0)
+    x = torch.randn(37, 29) * 3  # 1073 values: the last group of 256 is partial
+    draws = torch.stack([dequantize(quantize(x, bits)) for _ in range(400)])
+    q = quantize(x, bits)
+    step = q.step.repeat_interleave(256)[:x.numel()].view_as(x)
+    assert draws.shape[1:] == x.shape and draws.dtype == x.dtype
+    assert bool(((draws - x).abs() <= step * (1 + 1e-5) + 1e-6).all())
+    # the mean of 400 independent draws: its error has std <= step / 2 / sqrt(400)
+    assert bool(((draws.mean(0) - x).abs() <= 6 * step / 2 / 20 + 1e-6).all())
+    if bits == 2:
+        assert not torch.equal(draws[0], draws[1])  # stochastic rounding, not nearest
+
+
+def test_storage_size_and_a_constant_group():
+    x = torch.full((1024,), 1.5)
+    q = quantize(x, 2)
+    assert q.nbytes == 1024 // 4 + 2 * 4 * 4  # 2 bits a value, a min and a step per group of 256
+    assert torch.equal(dequantize(q), x)
+
+
+def test_bool_tensors_pack_to_one_bit_exactly():
+    mask = torch.rand(3, 1001, generator=torch.Generator().manual_seed(1)) > 0.5
+    packed = pack_bool(mask)
+    assert packed.nbytes == -(-mask.numel() // 8)
+    assert torch.equal(dequantize(packed), mask)
+
+
+def test_unknown_bit_width_is_refused():
+    with pytest.raises(ValueError, match="bits"):
+        quantize(torch.randn(10), 3)
