@@ -35,8 +35,9 @@ class SparseFeatures:
 
     @classmethod
     def from_coo(cls, row, col, values, shape: tuple[int, int]) -> "SparseFeatures":
-        crow, col_sorted, perm = csr_from_coo(row, col, shape[0], torch.arange(row.numel(), device=row.device), False, shape[1])
-        t_crow, t_col, t_perm = csr_from_coo(col, row, shape[1], torch.arange(row.numel(), device=row.device), False, shape[0])
+        order = torch.arange(row.numel(), device=row.device)
+        crow, col_sorted, perm = csr_from_coo(row, col, shape[0], order, False, shape[1])
+        t_crow, t_col, t_perm = csr_from_coo(col, row, shape[1], order, False, shape[0])
         return cls(crow, col_sorted, values[perm], tuple(shape), t_crow, t_col, torch.argsort(perm)[t_perm])
 
     def gather_rows(self, index: torch.Tensor) -> "SparseFeatures":

@@ -117,7 +117,7 @@ def spmm(rowptr, col, weight, x, num_rows: int, reduce: str = "sum"):
     block = _block(width)
     w = weight.contiguous() if weight is not None else x
     grid = (num_rows, heads, triton.cdiv(width, block))
-    mean_degree = 1 << max(0, col.numel() // max(1, num_rows)).bit_length()  # an autotuning key, not an input
+    mean_degree = 1 << (col.numel() // max(1, num_rows)).bit_length()  # an autotuning key, not an input
     _spmm_kernel[grid](rowptr, col, w, x, out, arg, heads, width, mean_degree, HAS_WEIGHT=weight is not None,
                        REDUCE={"sum": 0, "mean": 1, "max": 2}[reduce], BLOCK_D=block)
     return out, (arg if reduce == "max" else None)

@@ -111,14 +111,14 @@ class NodeClassification(Task):
         bits = config.activation_compression
         with torch.autocast(torch.device(context.device).type, torch.bfloat16, enabled=config.precision == "bf16"), \
                 compressed_activations(bits if bits < 32 else None) if bits else nullcontext() as saved:
-            metrics = self.run_in_precision(model, prepared, config, context)
+            metrics = self.train_and_evaluate(model, prepared, config, context)
         if bits:
             epochs = max(1, metrics.get("epochs_run", 1))
             metrics.update(saved_mb_per_epoch=saved.activations / epochs / 2**20,
                            stored_mb_per_epoch=saved.stored / epochs / 2**20)
         return metrics
 
-    def run_in_precision(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig,
+    def train_and_evaluate(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig,
                          context: SeedContext):
         trainer = context.trainer(config)
         if config.batch_size > 0:

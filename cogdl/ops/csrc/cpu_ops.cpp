@@ -92,8 +92,6 @@ inline void axpy(scalar_t* __restrict__ out, scalar_t w, const scalar_t* __restr
 
 }  // namespace
 
-// Sum (or mean) SpMM of rows [begin, end) for one head of a width W known at compile time: the
-// row's accumulator lives in registers and is stored once (the general loop adds into memory).
 // A feature value in the summation type: bfloat16 is the upper half of a float32, so widening is
 // a shift of its bits (which the compiler vectorises; c10's conversion operator it does not).
 inline float widen(c10::BFloat16 v) {
@@ -115,6 +113,8 @@ inline void narrow(float f, c10::BFloat16* out) {
 inline void narrow(float f, float* out) { *out = f; }
 inline void narrow(double f, double* out) { *out = f; }
 
+// Sum (or mean) SpMM of rows [begin, end) for one head of a width W known at compile time: the
+// row's accumulator lives in registers and is stored once (the general loop adds into memory).
 // Features may be bfloat16: then they are widened as they are read and summed in float32 (acc_t).
 template <int W, typename scalar_t, typename index_t, typename acc_t = at::opmath_type<scalar_t>>
 void sum_rows_of_width(const index_t* rp, const index_t* cp, const acc_t* wp, const scalar_t* xp,
@@ -150,8 +150,9 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
   COGDL_DISPATCH_WITH_BF16(x.scalar_type(), col.scalar_type(), "cogdl_spmm", [&] {
     using acc_t = at::opmath_type<scalar_t>;  // weights are kept (and rows summed) in this type
     constexpr bool widened = !std::is_same<acc_t, scalar_t>::value;
-    TORCH_CHECK(!widened || (mode != 2 && H == 1 && (D == 16 || D == 32 || D == 64 || D == 128)),
-                "bfloat16 SpMM: sum or mean, one head of width 16, 32, 64 or 128 only");
+    // the register path (sum_rows_of_width); cogdl/ops/cpu.py's bf16_spmm states the same shapes
+    const bool fixed_width = mode != 2 && H == 1 && (D == 16 || D == 32 || D == 64 || D == 128);
+    TORCH_CHECK(!widened || fixed_width, "bfloat16 SpMM: sum or mean, one head of width 16, 32, 64 or 128 only");
     torch::Tensor w = weight.has_value() ? weight->to(c10::CppTypeToScalarType<acc_t>::value).contiguous() : torch::Tensor();
     const index_t* rp = rowptr.data_ptr<index_t>();
     const index_t* cp = col.data_ptr<index_t>();
@@ -159,7 +160,7 @@ std::tuple<torch::Tensor, torch::Tensor> spmm(torch::Tensor rowptr, torch::Tenso
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* op = out.data_ptr<scalar_t>();
     int64_t* ap = mode == 2 ? arg.data_ptr<int64_t>() : nullptr;
-    if (mode != 2 && H == 1 && (D == 16 || D == 32 || D == 64 || D == 128)) {
+    if (fixed_width) {
       const auto sum_rows = D == 16 ? sum_rows_of_width<16, scalar_t, index_t>
                             : D == 32 ? sum_rows_of_width<32, scalar_t, index_t>
                             : D == 64 ? sum_rows_of_width<64, scalar_t, index_t>
