@@ -222,7 +222,8 @@ def _no_grad(forward):
 # -- training epochs ------------------------------------------------------------------------------
 def train_cases(device: str, data_root=None) -> list[Case]:
     """One training epoch (forward, loss, backward, Adam step) of the two-layer GCN and GAT of the
-    Planetoid leaderboard on PubMed: ours against the same models in PyG and, where it imports, DGL."""
+    Planetoid leaderboard on PubMed: ours against the same models in PyG and, where it imports, DGL;
+    then ours with compressed activations (`compression_cases`)."""
     import torch.nn.functional as F
     import torch_geometric.nn as pyg_nn
 
@@ -328,7 +329,56 @@ def train_cases(device: str, data_root=None) -> list[Case]:
         dgl_gcn, dgl_gat = DGLGCN().to(device), DGLGAT().to(device)
         cases.insert(2, Case(group_gcn, f"DGL {dgl.__version__}", "train epoch", epoch(dgl_gcn, lambda: dgl_gcn(x_dense))))
         cases.insert(-1, Case(group_gat, f"DGL {dgl.__version__}", "train epoch", epoch(dgl_gat, lambda: dgl_gat(x_dense))))
-    return cases
+    return cases + compression_cases(device, data_root)
+
+
+#: GACT's GNN benchmark: three layers of width 256
+COMPRESSION_MODELS = ("gcn", "graphsage", "gat")
+COMPRESSION_SETTINGS = {"hidden_size": 256, "num_layers": 3}
+
+
+def _pubmed_epoch(device: str, data_root=None):
+    """`(info, make_epoch)`: `make_epoch(model_name, bits, **settings)` builds that model on PubMed
+    and returns one training epoch of the node task's loop (`cross_entropy_step` under the trainer's
+    optimizer) with the activations saved for backward in `bits` bits (32: as they are)."""
+    from cogdl.data.root import data_root as resolve_root
+    from cogdl.datasets.planetoid import load_planetoid
+    from cogdl.models.base import ModelSizes
+    from cogdl.nn.activation_compression import compressed_activations
+    from cogdl.nn.functional import maybe_sparse
+    from cogdl.registry import MODELS
+    from cogdl.tasks.node_classification import cross_entropy_step, row_normalize
+    from cogdl.trainer import LoopConfig, Trainer
+
+    dataset = load_planetoid("pubmed", resolve_root(data_root))
+    graph = dataset.graph.to(device)
+    x, train = maybe_sparse(row_normalize(graph.x)), graph.masks["train"]
+    trainer = Trainer(LoopConfig(lr=0.01), device)
+    sizes = ModelSizes(dataset.info.num_features, dataset.info.num_classes)
+
+    def make_epoch(model_name: str, bits: int, **settings):
+        model_class = MODELS.get(model_name)
+        model = model_class(model_class.Config(**settings), sizes).to(device)
+        optimizer = trainer.optimizer(model)
+
+        def run():
+            model.train()
+            with compressed_activations(bits if bits < 32 else None):
+                cross_entropy_step(model, graph, x, train, optimizer)
+
+        return run
+
+    return dataset.info, make_epoch
+
+
+def compression_cases(device: str, data_root=None, bits=(32, 8, 4, 2)) -> list[Case]:
+    """A training epoch of GCN, GraphSAGE and GAT (3 layers, hidden 256) on PubMed with the
+    activations saved for backward as they are and in 8, 4 and 2 bits (`cogdl.nn.activation_compression`):
+    what compression costs in time and saves in peak memory."""
+    _, make_epoch = _pubmed_epoch(device, data_root)
+    return [Case(f"{name} epoch PubMed (3 x 256), activations in", f"{b} bits", "train epoch",
+                 make_epoch(name, b, **COMPRESSION_SETTINGS), baseline=b == 32)
+            for name in COMPRESSION_MODELS for b in bits]
 
 
 #: the official GraphMAE pretraining settings timed by `cogdl bench graphmae` (over the defaults)
@@ -514,16 +564,21 @@ def _memory_worker(spec, queue):
     cases = ops_cases(*args[:3], device, *args[3:]) if kind == "ops" else MODEL_CASES[kind](device, *args)
     case = cases[index]
     case.run()  # warm-up: lazy initialisation is not the case's memory
+    base = _reset_peak_rss()
+    case.run()
+    queue.put(max(0.0, _status_mb("VmHWM") - base))
+
+
+def _reset_peak_rss() -> float:
+    """Free what can be freed, reset the peak RSS (VmHWM) to the current RSS, and return that in MB."""
     import ctypes
     import gc
 
     gc.collect()
     ctypes.CDLL("libc.so.6").malloc_trim(0)
-    with open("/proc/self/clear_refs", "w") as handle:  # reset the peak RSS (VmHWM) to the current RSS
+    with open("/proc/self/clear_refs", "w") as handle:
         handle.write("5")
-    base = _status_mb("VmRSS")
-    case.run()
-    queue.put(max(0.0, _status_mb("VmHWM") - base))
+    return _status_mb("VmRSS")
 
 
 def _cuda_peak_mb(run) -> float:
@@ -567,6 +622,86 @@ def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> No
         process.start()
         process.join()
         case.memory_mb = queue.get() if process.exitcode == 0 else None
+
+
+# -- the widest model a memory budget holds (GACT's exp_mem_speed.py), one fresh process a probe ---
+def _capacity_worker(spec, queue):
+    model_name, bits, hidden, device, data_root = spec
+    _, make_epoch = _pubmed_epoch(device, data_root)
+    warm_up = make_epoch(model_name, bits, hidden_size=8, num_layers=COMPRESSION_SETTINGS["num_layers"])
+    warm_up()  # the libraries' lazy initialisation is not the model's memory
+    del warm_up
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated() / 2**20
+    else:
+        base = _reset_peak_rss()
+    run = make_epoch(model_name, bits, hidden_size=hidden, num_layers=COMPRESSION_SETTINGS["num_layers"])
+    run()
+    run()  # the second epoch has the optimiser's state as well
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        queue.put(torch.cuda.max_memory_allocated() / 2**20 - base)
+    else:
+        queue.put(_status_mb("VmHWM") - base)
+
+
+def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_root=None) -> float | None:
+    """Peak memory that building `model_name` (3 layers of width `hidden`) and training it two
+    epochs on PubMed add to a fresh process after the data is loaded: weights, gradients, optimiser
+    state, activations (in `bits` bits) and temporaries (peak RSS growth, or CUDA's peak allocation)."""
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_capacity_worker, args=((model_name, bits, hidden, device, data_root), queue))
+    process.start()
+    process.join()
+    return queue.get() if process.exitcode == 0 else None
+
+
+def largest_hidden(model_name: str, bits: int, budget_mb: float, device: str, data_root=None, start: int = 64,
+                   step: int = 8) -> tuple[int, list[tuple[int, float]]]:
+    """The largest width (a multiple of `step`, to within 1/16) whose `training_peak_mb` stays within
+    `budget_mb`, by doubling from `start` and then bisection; returns it and the probes."""
+    probes = []
+
+    def fits(hidden: int) -> bool:
+        peak = training_peak_mb(model_name, bits, hidden, device, data_root)
+        probes.append((hidden, peak))
+        return peak is not None and peak <= budget_mb
+
+    if not fits(start):
+        raise ValueError(f"{model_name} at {bits} bits needs more than {budget_mb} MB already at width {start}")
+    low, high = start, 2 * start
+    while fits(high):
+        low, high = high, 2 * high
+    while high - low > max(step, low // 16):
+        middle = (low + high) // 2 // step * step
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low, probes
+
+
+def run_capacity(device: str, budget_mb: float, data_root=None, models=COMPRESSION_MODELS, bits=(32, 2)) -> dict:
+    """`cogdl bench capacity`: for each model, the largest width that trains within `budget_mb` with
+    the activations as they are and compressed, and their ratio."""
+    rows = []
+    for name in models:
+        widths = {}
+        for b in bits:
+            widths[b], probes = largest_hidden(name, b, budget_mb, device, data_root)
+            rows.append({"model": name, "bits": b, "largest_hidden": widths[b], "growth": widths[b] / widths[bits[0]],
+                         "probes": probes})
+    return {"machine": machine(), "device": device, "budget_mb": budget_mb, "results": rows}
+
+
+def capacity_table(rows: list[dict]) -> str:
+    from cogdl.markdown import table
+
+    cells = [[r["model"], str(r["bits"]), str(r["largest_hidden"]), f"{r['growth']:.2f}",
+              ", ".join(f"{h}: {'-' if mb is None else f'{mb:.0f}'}" for h, mb in r["probes"])] for r in rows]
+    return table(["model", "activation bits", "largest width", "x the 32-bit width", "probes (width: peak MB)"],
+                 cells, right=["largest width", "x the 32-bit width"])
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -628,10 +763,13 @@ def write_markdown_section(path, name: str, report: dict, command: str) -> None:
     from pathlib import Path
 
     m = report["machine"]
+    if "budget_mb" in report:
+        how, table = f"budget {report['budget_mb']:g} MB, one fresh process per probe", capacity_table(report["results"])
+    else:
+        how, table = f"{report['rounds']} interleaved rounds, medians", markdown_table(report["results"])
     body = (f"<!-- bench:{name} -->\n`{command}` - {m['date']}, {', '.join(m['devices'])}, torch threads "
             f"{m['torch_threads']}, torch {m['packages']['torch']}, torch-geometric {m['packages']['torch-geometric']}, "
-            f"commit {m['git_commit']}, {report['rounds']} interleaved rounds, medians.\n\n"
-            f"{markdown_table(report['results'])}\n<!-- /bench:{name} -->")
+            f"commit {m['git_commit']}, {how}.\n\n{table}\n<!-- /bench:{name} -->")
     path = Path(path)
     text = path.read_text() if path.exists() else ""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"

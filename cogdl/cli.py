@@ -90,8 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling"),
-                       help="ops: kernels; train: GCN/GAT epochs against PyG; graphmae: GraphMAE steps against eq. 3 as "
+    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling", "capacity"),
+                       help="ops: kernels; train: GCN/GAT epochs against PyG and DGL, and epochs with compressed "
+                            "activations (GCN, GraphSAGE, GAT, 3 x 256, 32/8/4/2 bits); capacity: the widest of those "
+                            "three that trains within --budget-mb, activations as they are and in 2 bits; graphmae: GraphMAE steps against eq. 3 as "
                             "written; features: a first layer on sparse bag-of-words features; "
                             "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog; sampling: neighbour "
                             "sampling for mini-batches against DGL")
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
     bench.add_argument("--width", type=int, nargs="+", default=None, help="ops: SpMM feature widths (default 64; 64 256 on a GPU)")
     bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
+    bench.add_argument("--budget-mb", type=float, default=1024,
+                       help="capacity: the memory that model, optimiser and activations may add (default 1024)")
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
@@ -392,11 +396,18 @@ def cmd_bench(args) -> int:
     if args.what == "ops":
         widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
+    elif args.what == "capacity":
+        report = bench.run_capacity(device, args.budget_mb, args.data_root)
     else:
         report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
-    print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
-          f"{args.rounds} interleaved rounds, medians")
-    print(bench.format_rows(report["results"]))
+    if args.what == "capacity":
+        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, budget "
+              f"{args.budget_mb:g} MB")
+        print(bench.capacity_table(report["results"]))
+    else:
+        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
+              f"{args.rounds} interleaved rounds, medians")
+        print(bench.format_rows(report["results"]))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(args.json)

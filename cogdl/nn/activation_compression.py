@@ -9,7 +9,9 @@ and layer is covered without changes:
 - floating-point tensors produced by the forward pass (they have a `grad_fn`) and of at least
   `min_numel` values are quantised to `bits` bits;
 - boolean tensors (dropout masks) are packed to one bit per value, exactly;
-- leaves (parameters, input features) are kept as they are: they stay in memory anyway.
+- leaves (parameters, input features) are kept as they are: they stay in memory anyway;
+- what an op keeps exactly past the hooks (`cogdl.ops.quantize.keep_exact`: the fused GAT's
+  attention logits) is counted as saved and stored as it is.
 
 `SavedTensorCounter` adds up, for every tensor saved, its bytes as given and as stored.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
+from cogdl.ops import quantize as quantize_module
 from cogdl.ops.quantize import Quantized, dequantize, pack_bool, quantize
 
 
@@ -60,5 +63,13 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
     def unpack(stored):
         return dequantize(stored) if isinstance(stored, Quantized) else stored
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
-        yield counter
+    def kept_exact(size: int):
+        counter.activations += size
+        counter.stored += size
+
+    quantize_module.exact_listeners.append(kept_exact)
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+            yield counter
+    finally:
+        quantize_module.exact_listeners.remove(kept_exact)

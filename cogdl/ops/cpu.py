@@ -112,6 +112,14 @@ def dropout_scale(seed: int, numel: int, p: float, device):
     return _extension.dropout_scale(seed, numel, p)
 
 
+def quantize(x, bits: int, group_size: int, seed: int):
+    return _extension.quantize(x, bits, group_size, seed)
+
+
+def dequantize(packed, minimum, step, bits: int, group_size: int, numel: int):
+    return _extension.dequantize(packed, minimum, step, bits, group_size, numel)
+
+
 def _sampling():
     global _sampling_extension
     if _sampling_extension is None:

@@ -14,6 +14,11 @@ The fast backends keep no `[E, H]` tensor between forward and backward: they sav
 row statistics (max and sum of the softmax) and recompute each edge's weight, and the dropout
 mask is regenerated from a counter-based hash of (seed, edge, head) (`reference.keep_mask`), so
 every backend drops the same edges for the same seed.
+
+The backward recomputes each edge's weight from `a_src`, `a_dst` against the saved row max and sum,
+so those two `[N, H]` inputs are kept exactly (`keep_exact`), never quantised by activation
+compression: quantised logits would no longer match the statistics, and the recomputed weights of
+a row would not sum to one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import torch
 
 from cogdl.data.graph import Graph
 from cogdl.ops.backends import check_rows, kernels_for
+from cogdl.ops.quantize import keep_exact
 
 
 class _GATAggregate(torch.autograd.Function):
@@ -31,12 +37,13 @@ class _GATAggregate(torch.autograd.Function):
         out, state = kernels.gat_forward(graph.rowptr, graph.col, h, attn_src, attn_dst, edge_bias,
                                          negative_slope, p, seed)
         ctx.graph, ctx.kernels, ctx.args, ctx.state = graph, kernels, (negative_slope, p, seed), state
-        ctx.save_for_backward(h, attn_src, attn_dst, edge_bias)
+        ctx.save_for_backward(h, edge_bias)
+        ctx.attention = keep_exact(attn_src, attn_dst)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        h, attn_src, attn_dst, edge_bias = ctx.saved_tensors
+        (h, edge_bias), (attn_src, attn_dst) = ctx.saved_tensors, ctx.attention
         graph = ctx.graph
         grads = ctx.kernels.gat_backward(graph.rowptr, graph.col, h, attn_src, attn_dst, edge_bias, *ctx.args,
                                          ctx.state, grad_out.contiguous(), *graph.transposed(),

@@ -7,19 +7,37 @@ minimum `m_g` and step `s_g = (max_g - m_g) / (2^b - 1)`, and each value becomes
 
     q = floor((x - m_g) / s_g + u),     u ~ U[0, 1)
 
-packed `8 / b` to a byte. Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased,
-E[x^] = x, so a gradient computed from x^ is an unbiased estimate; one value's error is below one
-step `s_g`. Boolean tensors (dropout masks) are packed to one bit per value, without loss.
+packed `8 / b` to a byte; `u` comes from a counter hash of the value's index and a seed, the
+same on every backend (`reference.quantize` is the oracle; `cpu` and `triton` give its bytes).
+Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased, E[x^] = x, so a gradient
+computed from x^ is an unbiased estimate; one value's error is below one step `s_g`. Boolean tensors (dropout masks) are packed to one bit per value, without loss.
 Storage per value: `b` bits plus 64 bits of (m_g, s_g) per group (0.25 bits at G = 256).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
+from cogdl.ops import reference
+from cogdl.ops.backends import kernels_for
+
 BITS = (2, 4, 8)
+GROUP_SIZES = tuple(2**k for k in range(3, 13))
+#: called with the bytes of each tensor an op keeps for backward past autograd's saved-tensor hooks
+exact_listeners: list[Callable[[int], None]] = []
+
+
+def keep_exact(*tensors: torch.Tensor | None) -> tuple:
+    """`tensors`, to be kept for backward as ctx attributes rather than through `save_for_backward`,
+    so that activation compression never quantises them (an op whose backward needs them exactly);
+    their bytes are reported to the active saved-tensor counters."""
+    size = sum(t.numel() * t.element_size() for t in tensors if t is not None)
+    for listener in exact_listeners:
+        listener(size)
+    return tensors
 
 
 @dataclass
@@ -40,44 +58,37 @@ class Quantized:
         return self.packed.numel() + extra
 
 
-def _pack(q: torch.Tensor, bits: int) -> torch.Tensor:
-    """uint8 values below 2^bits, `8 // bits` to a byte (the first in the lowest bits)."""
-    per_byte = 8 // bits
-    q = torch.nn.functional.pad(q, (0, -q.numel() % per_byte)).view(-1, per_byte)
-    shifts = torch.arange(0, 8, bits, dtype=torch.uint8, device=q.device)
-    return (q << shifts).sum(1, dtype=torch.uint8) if per_byte > 1 else q[:, 0].contiguous()
-
-
-def _unpack(packed: torch.Tensor, bits: int, numel: int) -> torch.Tensor:
-    shifts = torch.arange(0, 8, bits, dtype=torch.uint8, device=packed.device)
-    mask = (1 << bits) - 1
-    return ((packed.unsqueeze(1) >> shifts) & mask).view(-1)[:numel]
+def _check_group_size(group_size: int) -> None:
+    if group_size not in GROUP_SIZES:
+        raise ValueError(f"group_size must be a power of two from 8 to 4096, found {group_size}")
 
 
 def quantize(x: torch.Tensor, bits: int, group_size: int = 256) -> Quantized:
-    """`x` (float) in `bits` in {2, 4, 8} per value, stochastically rounded; the random draws come
-    from torch's generator of `x`'s device."""
+    """`x` (float) in `bits` in {2, 4, 8} per value, stochastically rounded; the hash seed comes
+    from torch's default generator, so `torch.manual_seed` repeats the draws on every backend."""
     if bits not in BITS:
         raise ValueError(f"bits must be one of {BITS}, found {bits}")
-    flat = x.detach().reshape(-1)
-    groups = torch.nn.functional.pad(flat, (0, -flat.numel() % group_size)).view(-1, group_size).float()
-    minimum = groups.min(1).values
-    step = (groups.max(1).values - minimum) / (2**bits - 1)
-    scaled = (groups - minimum[:, None]) / torch.where(step > 0, step, 1.0)[:, None]
-    q = torch.floor(scaled + torch.rand_like(scaled)).clamp_(0, 2**bits - 1).to(torch.uint8)
-    return Quantized(_pack(q.view(-1)[:flat.numel()], bits), minimum, step, x.shape, x.dtype, bits, group_size)
+    _check_group_size(group_size)
+    flat = x.detach().reshape(-1).float().contiguous()
+    if flat.numel() == 0:
+        empty = flat.new_empty(0)
+        return Quantized(empty.to(torch.uint8), empty, empty, x.shape, x.dtype, bits, group_size)
+    seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+    packed, minimum, step = kernels_for(flat).quantize(flat, bits, group_size, seed)
+    return Quantized(packed, minimum, step, x.shape, x.dtype, bits, group_size)
 
 
 def pack_bool(x: torch.Tensor) -> Quantized:
     """A boolean tensor in one bit per value (exact)."""
-    return Quantized(_pack(x.reshape(-1).to(torch.uint8), 1), None, None, x.shape, x.dtype, 1)
+    return Quantized(reference.pack_bits(x.reshape(-1).to(torch.uint8), 1), None, None, x.shape, x.dtype, 1)
 
 
 def dequantize(q: Quantized) -> torch.Tensor:
     """The tensor `q` stores (for floats: an unbiased estimate of the quantised one)."""
     numel = q.shape.numel()
-    values = _unpack(q.packed, q.bits, numel)
     if q.minimum is None:
-        return values.view(q.shape).to(q.dtype)
-    values = torch.nn.functional.pad(values, (0, -numel % q.group_size)).view(-1, q.group_size).float()
-    return (q.minimum[:, None] + values * q.step[:, None]).view(-1)[:numel].view(q.shape).to(q.dtype)
+        return reference.unpack_bits(q.packed, q.bits, numel).view(q.shape).to(q.dtype)
+    if numel == 0:
+        return torch.empty(q.shape, dtype=q.dtype, device=q.packed.device)
+    values = kernels_for(q.packed).dequantize(q.packed, q.minimum, q.step, q.bits, q.group_size, numel)
+    return values.view(q.shape).to(q.dtype)

@@ -85,8 +85,18 @@ def edge_softmax_backward(rowptr, alpha, grad):
     return alpha * (grad - total[row])
 
 
-# -- dropout mask shared by every backend ---------------------------------------------------------
+# -- the counter hash shared by every backend: dropout masks, stochastic rounding -----------------
 _M1, _M2 = 0x7FEB352D, 0x5BD1E995  # odd multipliers < 2**31 so that int64 products never overflow
+
+
+def hash32(index: torch.Tensor, seed: int) -> torch.Tensor:
+    """The 32-bit counter hash every backend computes for `(seed, index)` (int64 values below 2**32)."""
+    x = (index & 0xFFFFFFFF) ^ seed
+    x = x ^ (x >> 16)
+    x = (x * _M1) & 0xFFFFFFFF
+    x = x ^ (x >> 15)
+    x = (x * _M2) & 0xFFFFFFFF
+    return x ^ (x >> 16)
 
 
 def keep_mask(seed: int, num_edges: int, num_heads: int, p: float, device) -> torch.Tensor:
@@ -96,19 +106,47 @@ def keep_mask(seed: int, num_edges: int, num_heads: int, p: float, device) -> to
     the backward pass regenerates the mask instead of storing it, and backends agree bit for bit.
     """
     index = torch.arange(num_edges * num_heads, device=device, dtype=torch.int64).view(num_edges, num_heads)
-    x = (index & 0xFFFFFFFF) ^ seed
-    x = x ^ (x >> 16)
-    x = (x * _M1) & 0xFFFFFFFF
-    x = x ^ (x >> 15)
-    x = (x * _M2) & 0xFFFFFFFF
-    x = x ^ (x >> 16)
-    return x.to(torch.float64) * (1.0 / 2**32) >= p
+    return hash32(index, seed).to(torch.float64) * (1.0 / 2**32) >= p
 
 
 def dropout_scale(seed: int, numel: int, p: float, device) -> torch.Tensor:
     """`[numel]` float32 inverted-dropout multipliers, `1 / (1 - p)` where `keep_mask` keeps, else 0."""
     keep = keep_mask(seed, numel, 1, p, device).view(-1)
     return keep.to(torch.float32) * (1.0 / (1.0 - p))
+
+
+# -- stochastic per-group quantisation (cogdl/ops/quantize.py) ------------------------------------
+def pack_bits(q: torch.Tensor, bits: int) -> torch.Tensor:
+    """uint8 values below 2^bits, `8 // bits` to a byte (the first in the lowest bits)."""
+    per_byte = 8 // bits
+    q = F.pad(q, (0, -q.numel() % per_byte)).view(-1, per_byte)
+    shifts = torch.arange(0, 8, bits, dtype=torch.uint8, device=q.device)
+    return (q << shifts).sum(1, dtype=torch.uint8) if per_byte > 1 else q[:, 0].contiguous()
+
+
+def unpack_bits(packed: torch.Tensor, bits: int, numel: int) -> torch.Tensor:
+    shifts = torch.arange(0, 8, bits, dtype=torch.uint8, device=packed.device)
+    return ((packed.unsqueeze(1) >> shifts) & ((1 << bits) - 1)).view(-1)[:numel]
+
+
+def quantize(x: torch.Tensor, bits: int, group_size: int, seed: int):
+    """`(packed, minimum, step)` of float32 `x` `[n]` (n > 0): value i of group g becomes
+    `floor((x_i - m_g) / s_g + u_i)`, `u_i = (hash32(seed, i) >> 8) / 2**24`."""
+    n = x.numel()
+    groups = torch.cat([x, x[-1:].expand(-n % group_size)]).view(-1, group_size)  # padding keeps min and max
+    minimum = groups.min(1).values
+    step = (groups.max(1).values - minimum) / (2**bits - 1)
+    scaled = (groups - minimum[:, None]) / torch.where(step > 0, step, 1.0)[:, None]
+    index = torch.arange(groups.numel(), device=x.device).view_as(groups)
+    uniform = (hash32(index, seed) >> 8).to(torch.float32) * (1.0 / 2**24)
+    q = torch.floor(scaled + uniform).clamp_(0, 2**bits - 1).to(torch.uint8)
+    return pack_bits(q.view(-1)[:n], bits), minimum, step
+
+
+def dequantize(packed, minimum, step, bits: int, group_size: int, numel: int) -> torch.Tensor:
+    """float32 `[numel]`: `m_g + q_i s_g`."""
+    q = F.pad(unpack_bits(packed, bits, numel), (0, -numel % group_size)).view(-1, group_size)
+    return (minimum[:, None] + q * step[:, None]).view(-1)[:numel]
 
 
 def _gat_alpha(rowptr, col, a_src, a_dst, bias, slope):

@@ -44,14 +44,19 @@ def _threshold(p: float) -> int:
 
 
 @triton.jit
-def _keep(seed, index, threshold):
+def _hash32(seed, index):
+    """`reference.hash32`, as uint32."""
     x = index.to(tl.uint32) ^ seed.to(tl.uint32)  # int64 -> uint32 keeps the low 32 bits
     x = x ^ (x >> 16)
     x = x * 0x7FEB352D
     x = x ^ (x >> 15)
     x = x * 0x5BD1E995
-    x = x ^ (x >> 16)
-    return x.to(tl.int64) >= threshold
+    return x ^ (x >> 16)
+
+
+@triton.jit
+def _keep(seed, index, threshold):
+    return _hash32(seed, index).to(tl.int64) >= threshold
 
 
 # -- SpMM -----------------------------------------------------------------------------------------
@@ -402,3 +407,53 @@ def gat_backward(rowptr, col, h, a_src, a_dst, bias, slope, p, seed, state, grad
         t_rowptr, t_col, t_perm, h, a_src, a_dst, bias_arg, row_max, row_sum, grad_out, c, grad_src, grad_feat,
         heads, width, params, seed, threshold, **common)
     return grad_feat, grad_src, grad_dst, (grad_bias if need_bias_grad else None)
+
+
+# -- stochastic per-group quantisation (cogdl/ops/quantize.py) -----------------------------------
+@triton.jit
+def _quantize_kernel(x, packed, minimum, step, n, seed, BITS: tl.constexpr, G: tl.constexpr):
+    """One program per group of `G` values: its min and step, stochastic rounding, packing."""
+    PER: tl.constexpr = 8 // BITS
+    LEVELS: tl.constexpr = (1 << BITS) - 1
+    group = tl.program_id(0).to(tl.int64)
+    offs = group * G + tl.arange(0, G)
+    mask = offs < n
+    v = tl.load(x + offs, mask=mask, other=0.0)
+    lo = tl.min(tl.where(mask, v, float("inf")), 0)
+    width = tl.math.div_rn(tl.max(tl.where(mask, v, float("-inf")), 0) - lo, LEVELS * 1.0)
+    divisor = tl.where(width > 0, width, 1.0)
+    uniform = (_hash32(seed, offs) >> 8).to(tl.float32) * (1.0 / 16777216.0)
+    q = tl.floor(tl.math.div_rn(v - lo, divisor) + uniform)
+    q = tl.where(mask, tl.minimum(tl.maximum(q, 0.0), LEVELS * 1.0).to(tl.int32), 0)
+    shifts = tl.arange(0, PER) * BITS
+    byte = tl.sum(tl.reshape(q, (G // PER, PER)) << shifts[None, :], 1)
+    byte_offs = group * (G // PER) + tl.arange(0, G // PER)
+    tl.store(packed + byte_offs, byte.to(tl.uint8), mask=byte_offs < (n + PER - 1) // PER)
+    tl.store(minimum + group, lo)
+    tl.store(step + group, width)
+
+
+@triton.jit
+def _dequantize_kernel(packed, minimum, step, out, n, BITS: tl.constexpr, G: tl.constexpr):
+    PER: tl.constexpr = 8 // BITS
+    group = tl.program_id(0).to(tl.int64)
+    offs = group * G + tl.arange(0, G)
+    mask = offs < n
+    byte = tl.load(packed + offs // PER, mask=mask, other=0).to(tl.int32)
+    q = (byte >> ((offs % PER) * BITS).to(tl.int32)) & ((1 << BITS) - 1)
+    tl.store(out + offs, tl.load(minimum + group) + q.to(tl.float32) * tl.load(step + group), mask=mask)
+
+
+def quantize(x, bits: int, group_size: int, seed: int):
+    n, per_byte = x.numel(), 8 // bits
+    groups = triton.cdiv(n, group_size)
+    packed = torch.empty(triton.cdiv(n, per_byte), dtype=torch.uint8, device=x.device)
+    minimum, step = x.new_empty(groups), x.new_empty(groups)
+    _quantize_kernel[(groups,)](x, packed, minimum, step, n, seed, BITS=bits, G=group_size)
+    return packed, minimum, step
+
+
+def dequantize(packed, minimum, step, bits: int, group_size: int, numel: int):
+    out = minimum.new_empty(numel)
+    _dequantize_kernel[(minimum.numel(),)](packed, minimum, step, out, numel, BITS=bits, G=group_size)
+    return out

@@ -1,4 +1,5 @@
-"""Stochastic per-group quantisation (`cogdl.ops.quantize`): unbiased, within one step, packed."""
+"""Stochastic per-group quantisation (`cogdl.ops.quantize`): unbiased, within one step, packed,
+and the same bytes on every backend."""
 
 import pytest
 import torch
@@ -6,8 +7,28 @@ import torch
 from cogdl.ops.quantize import dequantize, pack_bool, quantize
 
 
+@pytest.mark.parametrize("numel", [1, 1073])
 @pytest.mark.parametrize("bits", [2, 4, 8])
-def test_dequantised_values_are_within_one_step_and_unbiased(bits):
+@pytest.mark.parametrize("group_size", [8, 256])
+def test_every_backend_stores_the_references_bytes(backend, monkeypatch, numel, bits, group_size):
+    x = torch.randn(numel, generator=torch.Generator().manual_seed(numel)) * 5 + 1
+
+    def stored(name):
+        monkeypatch.setenv("COGDL_OPS", name)
+        torch.manual_seed(7)
+        return quantize(x, bits, group_size)
+
+    ours, reference = stored(backend), stored("reference")
+    assert torch.equal(ours.packed, reference.packed)
+    assert torch.equal(ours.minimum, reference.minimum) and torch.equal(ours.step, reference.step)
+    monkeypatch.setenv("COGDL_OPS", backend)
+    restored = dequantize(reference)
+    monkeypatch.setenv("COGDL_OPS", "reference")
+    torch.testing.assert_close(restored, dequantize(reference))  # within an ulp (a fused multiply-add)
+
+
+@pytest.mark.parametrize("bits", [2, 4, 8])
+def test_dequantised_values_are_within_one_step_and_unbiased(backend, bits):
     torch.manual_seed(0)
     x = torch.randn(37, 29) * 3  # 1073 values: the last group of 256 is partial
     draws = torch.stack([dequantize(quantize(x, bits)) for _ in range(400)])

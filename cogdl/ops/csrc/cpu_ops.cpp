@@ -6,6 +6,7 @@
 #include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -41,15 +42,19 @@ void parallel_rows(const index_t* rowptr, int64_t n, const Body& body) {
   });
 }
 
-// Keep decision of (attention) dropout: the same 32-bit counter hash as cogdl/ops/reference.py.
-inline bool keep_edge(uint32_t seed, int64_t index, double p) {
-  uint32_t x = static_cast<uint32_t>(index & 0xFFFFFFFF) ^ seed;
+// The 32-bit counter hash of cogdl/ops/reference.py (hash32): dropout masks, stochastic rounding.
+inline uint32_t hash32(uint32_t seed, uint32_t index) {
+  uint32_t x = index ^ seed;
   x ^= x >> 16;
   x *= 0x7FEB352Du;
   x ^= x >> 15;
   x *= 0x5BD1E995u;
-  x ^= x >> 16;
-  return static_cast<double>(x) * (1.0 / 4294967296.0) >= p;
+  return x ^ (x >> 16);
+}
+
+// Keep decision of (attention) dropout.
+inline bool keep_edge(uint32_t seed, int64_t index, double p) {
+  return static_cast<double>(hash32(seed, static_cast<uint32_t>(index))) * (1.0 / 4294967296.0) >= p;
 }
 
 // Gathers run kAhead edges ahead of their use: every cache line of that source row is requested,
@@ -469,6 +474,79 @@ torch::Tensor dropout_scale(int64_t seed, int64_t numel, double p) {
   return out;
 }
 
+// Stochastic per-group quantisation (cogdl/ops/quantize.py, oracle reference.quantize): value i
+// of group g becomes floor((x_i - m_g) / s_g + u_i), u_i = (hash32(seed, i) >> 8) / 2^24, clamped to
+// [0, 2^bits - 1] and packed 8 / bits to a byte, the first in the lowest bits. A group fills whole
+// bytes (group_size is a multiple of 8), so groups run in parallel; the same float operations as
+// the reference give the same bytes.
+std::vector<torch::Tensor> quantize(torch::Tensor x, int64_t bits, int64_t group_size, int64_t seed) {
+  TORCH_CHECK(x.dtype() == torch::kFloat32 && x.dim() == 1 && x.is_contiguous(), "quantize: x must be contiguous float32 [n]");
+  const int64_t n = x.numel(), per_byte = 8 / bits, groups = (n + group_size - 1) / group_size;
+  auto packed = torch::empty({(n + per_byte - 1) / per_byte}, x.options().dtype(torch::kUInt8));
+  auto minimum = torch::empty({groups}, x.options()), step = torch::empty({groups}, x.options());
+  const float* __restrict__ xp = x.data_ptr<float>();
+  uint8_t* __restrict__ pp = packed.data_ptr<uint8_t>();
+  float *mp = minimum.data_ptr<float>(), *sp = step.data_ptr<float>();
+  const int32_t top = (1 << bits) - 1;
+  const float levels = static_cast<float>(top);
+  const uint32_t s = static_cast<uint32_t>(seed);
+#pragma omp parallel
+  {
+    std::vector<int32_t> buffer(group_size);  // not uint8_t: a char store may alias x, which blocks vectorising
+    int32_t* __restrict__ q = buffer.data();
+#pragma omp for schedule(static)
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t begin = g * group_size, len = std::min(group_size, n - begin);
+      const float* __restrict__ v = xp + begin;
+      float lo = v[0], hi = v[0];
+      for (int64_t k = 1; k < len; ++k) {
+        lo = std::min(lo, v[k]);
+        hi = std::max(hi, v[k]);
+      }
+      const float width = (hi - lo) / levels, divisor = width > 0 ? width : 1.0f;
+      mp[g] = lo;
+      sp[g] = width;
+      // (v - lo) / divisor + u >= 0, so truncation is the floor (std::floor would not vectorise);
+      // the hash index in 32 bits (the hash's own width), so the loop runs in 32-bit lanes
+      const uint32_t base = static_cast<uint32_t>(begin);
+      for (int32_t k = 0; k < static_cast<int32_t>(len); ++k) {
+        const int32_t r = static_cast<int32_t>(hash32(s, base + static_cast<uint32_t>(k)) >> 8);
+        const float u = static_cast<float>(r) * (1.0f / 16777216.0f);
+        q[k] = std::min(static_cast<int32_t>((v[k] - lo) / divisor + u), top);
+      }
+      std::fill(q + len, q + group_size, 0);
+      for (int64_t b = 0; b * per_byte < len; ++b) {
+        uint32_t byte = 0;
+        for (int64_t k = 0; k < per_byte; ++k) byte |= static_cast<uint32_t>(q[b * per_byte + k]) << (k * bits);
+        pp[begin / per_byte + b] = static_cast<uint8_t>(byte);
+      }
+    }
+  }
+  return {packed, minimum, step};
+}
+
+// float32 [numel]: m_g + q_i s_g.
+torch::Tensor dequantize(torch::Tensor packed, torch::Tensor minimum, torch::Tensor step, int64_t bits,
+                         int64_t group_size, int64_t numel) {
+  auto out = torch::empty({numel}, minimum.options());
+  const uint8_t* __restrict__ pp = packed.data_ptr<uint8_t>();
+  const float *mp = minimum.data_ptr<float>(), *sp = step.data_ptr<float>();
+  float* __restrict__ o = out.data_ptr<float>();
+  const int64_t per_byte = 8 / bits, groups = minimum.numel();
+  const uint32_t mask = (1u << bits) - 1;
+#pragma omp parallel for schedule(static)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t begin = g * group_size, end = std::min(begin + group_size, numel);
+    const float lo = mp[g], width = sp[g];
+    for (int64_t b = begin / per_byte; b * per_byte < end; ++b) {
+      const uint32_t byte = pp[b];
+      for (int64_t k = 0; k < per_byte && b * per_byte + k < end; ++k)
+        o[b * per_byte + k] = lo + static_cast<float>((byte >> (k * bits)) & mask) * width;
+    }
+  }
+  return out;
+}
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("spmm", &spmm, "CSR SpMM with sum/mean/max reduction");
   m.def("sddmm", &sddmm, "per-edge dot products");
@@ -477,4 +555,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("gat_forward", &gat_forward, "fused GAT forward");
   m.def("gat_backward", &gat_backward, "fused GAT backward");
   m.def("dropout_scale", &dropout_scale, "hashed inverted-dropout multipliers");
+  m.def("quantize", &quantize, "stochastic per-group quantisation, packed");
+  m.def("dequantize", &dequantize, "per-group dequantisation of packed values");
 }
