@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("file")
     rec.add_argument("--pool", action="store_true",
                      help="add the runs' seeds to those the entry already records (same config, distinct seeds)")
+    rec.add_argument("--variant", help="a second entry of the same dataset and model, named by this short text "
+                                       "(e.g. '2-bit activations')")
     ren = board_sub.add_parser("render", help="write leaderboard/README.md and its charts from the leaderboard files")
     ren.add_argument("--root", help="leaderboard root (default: the checkout's leaderboard/)")
     ren.add_argument("--no-charts", action="store_true", help="only the README tables")
@@ -521,10 +523,12 @@ def cmd_leaderboard(args) -> int:
             print(path)
         return 0
 
-    entry = record([Path(d) for d in args.run_dirs], Path(args.file), pool=args.pool)
+    from cogdl.leaderboard.files import entry_label
+
+    entry = record([Path(d) for d in args.run_dirs], Path(args.file), pool=args.pool, variant=args.variant)
     measured = entry["measured"]
     std = "n/a" if measured["std"] is None else measured["std"]
-    print(f"{args.file}: {entry['dataset']} / {entry['model']}: {measured['mean']} ± {std} (n={measured['n']})")
+    print(f"{args.file}: {entry_label(entry)}: {measured['mean']} ± {std} (n={measured['n']})")
     return 0
 
 

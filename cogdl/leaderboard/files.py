@@ -6,6 +6,7 @@ A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/
     entries:
       - dataset: cora                      # a registered dataset id
         model: gcn                         # a registered model name
+        variant: 2-bit activations         # optional: a second entry of one (dataset, model), e.g. a setting studied
         config: {...}                      # the full resolved config of the measured run (absent: not run)
         reference: {mean, std, n, source[, metrics]}  # the paper's result in `unit` (null: none)
         measured: {mean, std, n, seeds, metrics, commit, date, device, wall_seconds, command}
@@ -17,7 +18,7 @@ reference cannot be met more closely (it is printed under the reproduction repor
 `name` is the registered protocol the entries run under (`cogdl list protocols`: `seeds`, `igb`);
 `metrics` lists the primary metric first. Loading rejects a duplicate YAML key (with its line), a
 missing or unknown key (naming the file, the entry and the keys expected), a second entry for one
-(dataset, model) and a `measured` block without the `config` it was measured with.
+(dataset, model, variant) and a `measured` block without the `config` it was measured with.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PROTOCOL_KEYS = ("name", "benchmark", "task", "splits", "metrics", "higher_is_be
                  "unit")
 #: entry keys: required ones, then optional ones
 ENTRY_REQUIRED = ("dataset", "model", "reference", "tolerance")
-ENTRY_OPTIONAL = ("config", "measured")
+ENTRY_OPTIONAL = ("variant", "config", "measured")
 REFERENCE_KEYS = ("mean", "std", "n", "source")
 REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
 MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
@@ -77,12 +78,20 @@ def _check_keys(block: Any, where: str, required: tuple[str, ...], optional: tup
         raise ConfigError(f"{where}: {problem}; expected keys: {', '.join(required + optional)}")
 
 
+def entry_label(entry: dict[str, Any]) -> str:
+    """`dataset / model`, and `[variant]` where the entry has one."""
+    variant = entry.get("variant")
+    return f"{entry['dataset']} / {entry['model']}" + (f" [{variant}]" if variant else "")
+
+
 def _check_entry(entry: Any, where: str) -> None:
     if isinstance(entry, dict) and isinstance(entry.get("dataset"), str) and isinstance(entry.get("model"), str):
-        where = f"{where} ({entry['dataset']} / {entry['model']})"
+        where = f"{where} ({entry_label(entry)})"
     _check_keys(entry, where, ENTRY_REQUIRED, ENTRY_OPTIONAL)
     if not isinstance(entry["dataset"], str) or not isinstance(entry["model"], str):
         raise ConfigError(f"{where}: 'dataset' and 'model' must be names")
+    if "variant" in entry and not (isinstance(entry["variant"], str) and entry["variant"].strip()):
+        raise ConfigError(f"{where}: 'variant' must be a short text naming the setting")
     if entry["reference"] is not None:
         _check_keys(entry["reference"], f"{where} reference", REFERENCE_KEYS, REFERENCE_OPTIONAL)
     tolerance = entry["tolerance"]
@@ -113,12 +122,12 @@ def load_leaderboard(path: str | Path) -> dict[str, Any]:
     entries = board["entries"] or []
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'entries' must be a list")
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str, str | None], int] = {}
     for index, entry in enumerate(entries):
         _check_entry(entry, f"{path}: entries[{index}]")
-        key = (entry["dataset"], entry["model"])
+        key = (entry["dataset"], entry["model"], entry.get("variant"))
         if key in seen:
-            raise ConfigError(f"{path}: entries[{index}]: a second entry for {key[0]} / {key[1]} "
+            raise ConfigError(f"{path}: entries[{index}]: a second entry for {entry_label(entry)} "
                               f"(the first is entries[{seen[key]}])")
         seen[key] = index
     board["entries"] = entries
@@ -131,9 +140,9 @@ def boards_for_task(task: str, root: Path | None = None) -> list[tuple[Path, dic
     return [(path, board) for path, board in boards if board["protocol"]["task"] == task]
 
 
-def entry_in(entries: list[dict[str, Any]], model: str, dataset: str) -> dict[str, Any] | None:
-    """The entry of `entries` for (model, dataset), or None."""
-    return next((e for e in entries if (e["model"], e["dataset"]) == (model, dataset)), None)
+def entry_in(entries: list[dict[str, Any]], model: str, dataset: str, variant: str | None = None) -> dict[str, Any] | None:
+    """The entry of `entries` for (model, dataset, variant), or None."""
+    return next((e for e in entries if (e["model"], e["dataset"], e.get("variant")) == (model, dataset, variant)), None)
 
 
 def find_entry(task: str, model: str, dataset: str, root: Path | None = None) -> tuple[Path, dict[str, Any]]:

@@ -19,7 +19,7 @@ from cogdl.config import load_yaml
 from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError, DataError
 from cogdl.stats import summarize
-from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, load_leaderboard
+from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, entry_label, load_leaderboard
 
 
 def _percent(value):
@@ -118,9 +118,9 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
     return identity, config, measured
 
 
-def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> dict:
-    """Write the runs' config and measured block into their (dataset, model) entry; return the entry.
-    With `pool`, the runs' seeds join those the entry records (the configs must be equal)."""
+def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, variant: str | None = None) -> dict:
+    """Write the runs' config and measured block into their (dataset, model, variant) entry; return
+    the entry. With `pool`, the runs' seeds join those the entry records (the configs must be equal)."""
     board = load_leaderboard(leaderboard_file)
     protocol = board["protocol"]
     identity, config, measured = measured_block([Path(d) for d in run_dirs], protocol["metrics"])
@@ -128,13 +128,13 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> 
         raise ConfigError(f"{run_dirs[0]}: task {identity['task']!r} does not match {leaderboard_file} "
                           f"({protocol['task']!r})")
     entries = board["entries"]
-    entry = entry_in(entries, identity["model"], identity["dataset"])
+    entry = entry_in(entries, identity["model"], identity["dataset"], variant)
     if entry is None:
-        entry = {"dataset": identity["dataset"], "model": identity["model"], "reference": None,
-                 "tolerance": {"abs": DEFAULT_ABS_TOL}}
+        entry = {"dataset": identity["dataset"], "model": identity["model"], **({"variant": variant} if variant else {}),
+                 "reference": None, "tolerance": {"abs": DEFAULT_ABS_TOL}}
         entries.append(entry)
     if pool:
-        where = f"{leaderboard_file}: {identity['dataset']} / {identity['model']}"
+        where = f"{leaderboard_file}: {entry_label(entry)}"
         if entry.get("measured") is None:
             raise DataError(f"{where}: nothing recorded to pool with")
         if entry["config"] != config:
@@ -142,7 +142,8 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False) -> 
         measured = pool_measured(entry["measured"], measured, where)
     entry["config"] = config
     entry["measured"] = measured
-    ordered = {k: entry[k] for k in ("dataset", "model", "config", "reference", "measured", "tolerance") if k in entry}
+    ordered = {k: entry[k] for k in ("dataset", "model", "variant", "config", "reference", "measured", "tolerance")
+               if k in entry}
     entries[entries.index(entry)] = ordered
     path = Path(leaderboard_file)
     write_files_atomically(path.parent, {path.name: dump_leaderboard(board)})

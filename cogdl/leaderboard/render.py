@@ -14,6 +14,7 @@ from pathlib import Path
 from cogdl.data.atomic import write_files_atomically
 from cogdl.markdown import prose, table
 from cogdl.leaderboard.files import (
+    entry_label,
     leaderboard_dir,
     leaderboard_files,
     load_leaderboard,
@@ -41,11 +42,12 @@ def entries_table(board: dict) -> str:
         commit = measured["commit"] if measured else None
         commit = ", ".join(c[:7] for c in commit) if isinstance(commit, list) else (commit or "-")[:7]
         wall = f"{measured['wall_seconds'] / 60:.1f} min" if measured else "not measured"
-        rows.append([entry["dataset"], entry["model"], _mean_std(reference), _mean_std(measured),
+        model = entry["model"] + (f" [{entry['variant']}]" if entry.get("variant") else "")
+        rows.append([entry["dataset"], model, _mean_std(reference), _mean_std(measured),
                      measured["n"] if measured else "-", delta, commit, wall])
     lines = [table(["dataset", "model", "reference", "measured", "n", "delta", "commit", "wall time"], rows)]
     lines += widened_tolerances("Widened tolerances of `cogdl reproduce --check`:",
-                                ((f"{entry['dataset']} / {entry['model']}", entry["tolerance"]) for entry in board["entries"]))
+                                ((entry_label(entry), entry["tolerance"]) for entry in board["entries"]))
     return "\n".join(lines) + "\n"
 
 
@@ -59,7 +61,7 @@ def chart_png(board: dict, title: str) -> bytes:
     from matplotlib import pyplot
 
     entries = board["entries"]
-    labels = [f"{e['dataset']}\n{e['model']}" for e in entries]
+    labels = [f"{e['dataset']}\n{e['model']}" + (f"\n{e['variant']}" if e.get("variant") else "") for e in entries]
     figure, axes = pyplot.subplots(figsize=(max(4.0, 1.1 * len(entries)), 3.6))
     for offset, key, name in ((-0.17, "reference", "reference (paper)"), (0.17, "measured", "measured (cogdl)")):
         xs, ys, errors = [], [], []

@@ -46,7 +46,7 @@ from typing import Any
 
 from cogdl.data.atomic import write_folder_atomically
 from cogdl.errors import ConfigError, did_you_mean
-from cogdl.leaderboard.files import leaderboard_dir, load_leaderboard, widened_tolerances
+from cogdl.leaderboard.files import entry_label, leaderboard_dir, load_leaderboard, widened_tolerances
 from cogdl.leaderboard.run_store import RunStore, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
@@ -78,7 +78,7 @@ class Planned:
 
     @property
     def name(self) -> str:
-        return f"{self.task}: {self.entry['dataset']} / {self.entry['model']}"
+        return f"{self.task}: {entry_label(self.entry)}"
 
     def units(self) -> list[list[int]]:
         """The seeds of each unit: one seed each under a per-seed protocol, else all of them at once."""
