@@ -14,6 +14,11 @@ and layer is covered without changes:
   attention logits) is counted as saved and stored as it is.
 
 `SavedTensorCounter` adds up, for every tensor saved, its bytes as given and as stored.
+
+The rounding draws come from a generator of their own, seeded from torch's initial seed when the
+block opens: compression does not move torch's random stream, so a compressed run draws the same
+initialisation and dropout masks as the uncompressed run of its seed (a paired comparison), and
+`bits=None` (counting only) trains exactly as without the block.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
     """Within the block, tensors saved for backward are stored in `bits` bits (None or 0: as they
     are, still counted by `counter`)."""
     counter = counter if counter is not None else SavedTensorCounter()
+    generator = torch.Generator().manual_seed(torch.initial_seed())
 
     def pack(tensor: torch.Tensor):
         size = tensor.numel() * tensor.element_size()
@@ -54,7 +60,7 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
             return tensor
         counter.activations += size
         if bits and tensor.numel() >= min_numel and (tensor.is_floating_point() or tensor.dtype == torch.bool):
-            stored = pack_bool(tensor) if tensor.dtype == torch.bool else quantize(tensor, bits)
+            stored = pack_bool(tensor) if tensor.dtype == torch.bool else quantize(tensor, bits, generator=generator)
             counter.stored += stored.nbytes
             return stored
         counter.stored += size

@@ -84,16 +84,34 @@ def dropout(x, p: float, training: bool):
     NOTE: the keep decisions come from the counter hash of `cogdl.ops.reference.keep_mask` with
     a seed drawn from torch's generator, computed by the backend's `dropout_scale` (the C++ one
     on CPU), not from `torch.rand`: on CPU that makes the mask several times cheaper, and the
-    backward multiplies by the same saved multipliers. Each value is kept with probability 1 - p.
+    backward regenerates the multipliers from the seed, so nothing of the mask is kept between
+    forward and backward. Each value is kept with probability 1 - p.
     """
     if not training or p == 0.0:
         return x
     values = x.values if isinstance(x, SparseFeatures) else x
     seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
-    make = getattr(kernels_for(values), "dropout_scale", reference.dropout_scale)
-    scale = make(seed, values.numel(), p, values.device).view(values.shape).to(values.dtype)
-    dropped = values * scale
+    dropped = _HashedDropout.apply(values, seed, p)
     return x.with_values(dropped) if isinstance(x, SparseFeatures) else dropped
+
+
+def _dropout_scale(seed: int, p: float, like: torch.Tensor) -> torch.Tensor:
+    make = getattr(kernels_for(like), "dropout_scale", reference.dropout_scale)
+    return make(seed, like.numel(), p, like.device).view(like.shape).to(like.dtype)
+
+
+class _HashedDropout(torch.autograd.Function):
+    """`x * scale`, `scale = 1 / (1 - p)` where the hash of (seed, index) keeps the value, else 0;
+    the backward multiplies by the regenerated `scale` (saves the seed, not an `[N, F]` mask)."""
+
+    @staticmethod
+    def forward(ctx, x, seed: int, p: float):
+        ctx.seed, ctx.p = seed, p
+        return x * _dropout_scale(seed, p, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * _dropout_scale(ctx.seed, ctx.p, grad), None, None
 
 
 class _SparseProject(torch.autograd.Function):

@@ -63,9 +63,9 @@ def _check_group_size(group_size: int) -> None:
         raise ValueError(f"group_size must be a power of two from 8 to 4096, found {group_size}")
 
 
-def quantize(x: torch.Tensor, bits: int, group_size: int = 256) -> Quantized:
+def quantize(x: torch.Tensor, bits: int, group_size: int = 256, generator: torch.Generator | None = None) -> Quantized:
     """`x` (float) in `bits` in {2, 4, 8} per value, stochastically rounded; the hash seed comes
-    from torch's default generator, so `torch.manual_seed` repeats the draws on every backend."""
+    from `generator` (a CPU generator; default: torch's), so seeding it repeats the draws on every backend."""
     if bits not in BITS:
         raise ValueError(f"bits must be one of {BITS}, found {bits}")
     _check_group_size(group_size)
@@ -73,7 +73,7 @@ def quantize(x: torch.Tensor, bits: int, group_size: int = 256) -> Quantized:
     if flat.numel() == 0:
         empty = flat.new_empty(0)
         return Quantized(empty.to(torch.uint8), empty, empty, x.shape, x.dtype, bits, group_size)
-    seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator).item())
     packed, minimum, step = kernels_for(flat).quantize(flat, bits, group_size, seed)
     return Quantized(packed, minimum, step, x.shape, x.dtype, bits, group_size)
 

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 import torch
 
@@ -80,3 +82,23 @@ def test_node_task_reports_what_compression_saved(data_root, minibatch):
     record = result.records[0]
     assert 0 < record["stored_mb_per_epoch"] * 8 < record["saved_mb_per_epoch"]
     assert result.summary["test_acc"]["mean"] > 0.2
+
+
+def test_compression_draws_apart_from_torchs_random_stream():
+    """A compressed run draws the dropout masks of the uncompressed run of its seed (paired runs)."""
+    graph, _ = random_graph(300, 3000)
+    x = torch.randn(graph.num_nodes, 32, generator=torch.Generator().manual_seed(0))
+    cls = MODELS.get("gcn")
+
+    def step(block):
+        torch.manual_seed(3)
+        net = cls(cls.Config(hidden_size=64, num_layers=2, dropout=0.5), ModelSizes(32, 5)).train()
+        with block:
+            net(graph, x).square().sum().backward()
+        return net.layers[0].weight.grad, torch.rand(3)
+
+    (exact, after), (counted, counted_after), (two, two_after) = (
+        step(contextlib.nullcontext()), step(compressed_activations(None)), step(compressed_activations(2)))
+    assert torch.equal(after, two_after) and torch.equal(after, counted_after)
+    assert torch.equal(exact, counted) and not torch.equal(exact, two)
+    assert torch.nn.functional.cosine_similarity(exact.flatten(), two.flatten(), dim=0) > 0.9
