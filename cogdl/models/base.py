@@ -186,7 +186,8 @@ def stacked_forward(layers: nn.ModuleList, graph, x, p: float, training: bool,
     (not after the last): the layout of the GCN, GAT and R-GCN reference implementations. `graph`
     is one graph for every layer, or a list of blocks, one per layer (`LayerWise`)."""
     for k in range(len(layers)):
-        x = stacked_layer(layers, k, graph[k] if isinstance(graph, list) else graph, x, p, training, activation)
+        x = dropout(x, p, training)  # a statement of its own: the previous output is let go before the layer runs
+        x = stacked_layer(layers, k, graph[k] if isinstance(graph, list) else graph, x, 0.0, training, activation)
     return x
 
 

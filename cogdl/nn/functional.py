@@ -107,11 +107,11 @@ class _HashedDropout(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, seed: int, p: float):
         ctx.seed, ctx.p = seed, p
-        return x * _dropout_scale(seed, p, x)
+        return _dropout_scale(seed, p, x).mul_(x)  # into the multipliers' own buffer: no third [N, F] tensor
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _dropout_scale(ctx.seed, ctx.p, grad), None, None
+        return _dropout_scale(ctx.seed, ctx.p, grad).mul_(grad), None, None
 
 
 class _SparseProject(torch.autograd.Function):

@@ -34,8 +34,8 @@ class _SpMM(torch.autograd.Function):
     def forward(ctx, x, weight, graph: Graph, reduce: str):
         kernels = kernels_for(x)
         out, arg = _run_spmm(kernels, graph.rowptr, graph.col, weight, x, graph.num_nodes, reduce)
-        ctx.graph, ctx.reduce, ctx.kernels = graph, reduce, kernels
-        ctx.save_for_backward(x, weight, arg)
+        ctx.graph, ctx.reduce, ctx.kernels, ctx.x_shape, ctx.x_dtype = graph, reduce, kernels, x.shape, x.dtype
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight, arg)  # x: only for the weights' gradient
         return out
 
     @staticmethod
@@ -51,7 +51,7 @@ class _SpMM(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             t_rowptr, t_col, t_perm = graph.transposed()
             t_weight = None if weight is None else weight[t_perm]
-            grad_x = _run_spmm(kernels, t_rowptr, t_col, t_weight, grad_out.to(x.dtype), x.shape[0], "sum")[0]
+            grad_x = _run_spmm(kernels, t_rowptr, t_col, t_weight, grad_out.to(ctx.x_dtype), ctx.x_shape[0], "sum")[0]
         if ctx.needs_input_grad[1]:
             grad_weight = kernels.sddmm(graph.rowptr, graph.col, grad_out.to(weight.dtype), x.to(weight.dtype))
         return grad_x, grad_weight, None, None
@@ -62,15 +62,15 @@ def _max_backward(ctx, x, weight, arg, grad_out):
     graph = ctx.graph
     valid = arg >= 0
     edge = arg[valid]
-    heads = torch.arange(x.shape[1], device=x.device).view(1, -1, 1).expand_as(arg)[valid]
-    dims = torch.arange(x.shape[2], device=x.device).view(1, 1, -1).expand_as(arg)[valid]
+    heads = torch.arange(ctx.x_shape[1], device=arg.device).view(1, -1, 1).expand_as(arg)[valid]
+    dims = torch.arange(ctx.x_shape[2], device=arg.device).view(1, 1, -1).expand_as(arg)[valid]
     src = graph.col[edge].long()
     g = grad_out[valid]
     grad_x = grad_weight = None
     if ctx.needs_input_grad[0]:
         w = 1.0 if weight is None else weight[edge, heads]
-        grad_x = torch.zeros_like(x)
-        grad_x.index_put_((src, heads, dims), (g * w).to(x.dtype), accumulate=True)
+        grad_x = grad_out.new_zeros(ctx.x_shape, dtype=ctx.x_dtype)
+        grad_x.index_put_((src, heads, dims), (g * w).to(ctx.x_dtype), accumulate=True)
     if ctx.needs_input_grad[1]:
         grad_weight = torch.zeros_like(weight)
         grad_weight.index_put_((edge, heads), (g * x[src, heads, dims]).to(weight.dtype), accumulate=True)

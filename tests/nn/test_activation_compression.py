@@ -80,7 +80,8 @@ def test_node_task_reports_what_compression_saved(data_root, minibatch):
     result = experiment("node_classification", "graphsage", "cora", [0], out=None, data_root=data_root, epochs=3,
                         activation_compression=2, **batches)
     record = result.records[0]
-    assert 0 < record["stored_mb_per_epoch"] * 8 < record["saved_mb_per_epoch"]
+    # a mini-batch of 64 seeds has small blocks; tensors under 1024 values are kept as they are
+    assert 0 < record["stored_mb_per_epoch"] * (4 if minibatch else 8) < record["saved_mb_per_epoch"]
     assert result.summary["test_acc"]["mean"] > 0.2
 
 
