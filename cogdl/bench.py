@@ -24,6 +24,7 @@ from typing import Callable
 import torch
 
 from cogdl.data.graph import Graph
+from cogdl.peak_memory import PeakMemory, reset_peak_rss, status_mb
 
 
 def chung_lu_graph(num_nodes: int, num_edges: int, seed: int = 0, gamma: float = 2.5) -> Graph:
@@ -564,21 +565,9 @@ def _memory_worker(spec, queue):
     cases = ops_cases(*args[:3], device, *args[3:]) if kind == "ops" else MODEL_CASES[kind](device, *args)
     case = cases[index]
     case.run()  # warm-up: lazy initialisation is not the case's memory
-    base = _reset_peak_rss()
+    base = reset_peak_rss()
     case.run()
-    queue.put(max(0.0, _status_mb("VmHWM") - base))
-
-
-def _reset_peak_rss() -> float:
-    """Free what can be freed, reset the peak RSS (VmHWM) to the current RSS, and return that in MB."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-    with open("/proc/self/clear_refs", "w") as handle:
-        handle.write("5")
-    return _status_mb("VmRSS")
+    queue.put(max(0.0, status_mb("VmHWM") - base))
 
 
 def _cuda_peak_mb(run) -> float:
@@ -590,12 +579,6 @@ def _cuda_peak_mb(run) -> float:
     run()
     torch.cuda.synchronize()
     return (torch.cuda.max_memory_allocated() - base) / 2**20
-
-
-def _status_mb(key: str) -> float:
-    with open("/proc/self/status") as handle:
-        line = next(line for line in handle if line.startswith(key + ":"))
-    return int(line.split()[1]) / 1024
 
 
 def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> None:
@@ -631,20 +614,11 @@ def _capacity_worker(spec, queue):
     warm_up = make_epoch(model_name, bits, hidden_size=8, num_layers=COMPRESSION_SETTINGS["num_layers"])
     warm_up()  # the libraries' lazy initialisation is not the model's memory
     del warm_up
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated() / 2**20
-    else:
-        base = _reset_peak_rss()
+    peak = PeakMemory(device)
     run = make_epoch(model_name, bits, hidden_size=hidden, num_layers=COMPRESSION_SETTINGS["num_layers"])
     run()
     run()  # the second epoch has the optimiser's state as well
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        queue.put(torch.cuda.max_memory_allocated() / 2**20 - base)
-    else:
-        queue.put(_status_mb("VmHWM") - base)
+    queue.put(peak.mb())
 
 
 def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_root=None) -> float | None:

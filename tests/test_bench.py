@@ -95,3 +95,21 @@ def test_sampling_cases_time_every_sampler_on_the_same_batches(tmp_path):
     time_interleaved(cases, rounds=2, warmup=0)
     rows = summarize(cases)
     assert all(r["edges_per_s"] > 0 for r in rows) and sum(r["speedup_vs_baseline"] == 1.0 for r in rows) == 1
+
+
+def test_largest_hidden_doubles_then_bisects_to_the_budget(monkeypatch):
+    from cogdl import bench
+
+    monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root: 0.5 * hidden + 10)
+    width, probes = bench.largest_hidden("gcn", 32, budget_mb=500, device="cpu")
+    assert width <= 980 and 0.5 * (width + max(8, width // 16)) + 10 > 500  # within a step (or 1/16) of 980
+    assert [h for h, _ in probes[:5]] == [64, 128, 256, 512, 1024]
+
+
+def test_compression_cases_train_every_model_at_every_width(data_root):
+    from cogdl.bench import compression_cases
+
+    cases = compression_cases("cpu", data_root, bits=(32, 2))
+    assert [(c.group.split()[0], c.name) for c in cases] == [
+        (m, b) for m in ("gcn", "graphsage", "gat") for b in ("32 bits", "2 bits")]
+    cases[1].run()

@@ -18,8 +18,9 @@ bfloat16, so projections and activations are bfloat16 while weights, losses and 
 float32 (`cogdl.ops.spmm`).
 Activation compression (`activation_compression=2|4|8`, GACT/EXACT): what autograd saves for
 backward is stored in that many bits (`cogdl.nn.activation_compression`); 32 stores it as it is
-but still counts it. The run then reports `saved_mb_per_epoch` (activations as given) and
-`stored_mb_per_epoch` (as stored).
+but still counts it. The run then reports `saved_mb_per_epoch` (activations as given),
+`stored_mb_per_epoch` (as stored) and `peak_memory_mb`, the run's peak memory above what the
+process held when it began (`cogdl.peak_memory`: peak RSS growth, or CUDA's peak allocation).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from cogdl.errors import DataError
 from cogdl.metrics import accuracy, classification_metrics
 from cogdl.models.base import ModelSizes, model_input
 from cogdl.nn.activation_compression import compressed_activations
+from cogdl.peak_memory import PeakMemory
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
 from cogdl.tasks.minibatch_node import MiniBatchFields, fit_minibatch
@@ -109,6 +111,7 @@ class NodeClassification(Task):
 
     def run(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, context: SeedContext):
         bits = config.activation_compression
+        peak = PeakMemory(context.device) if bits else None
         with torch.autocast(torch.device(context.device).type, torch.bfloat16, enabled=config.precision == "bf16"), \
                 compressed_activations(bits if bits < 32 else None) if bits else nullcontext() as saved:
             metrics = self.train_and_evaluate(model, prepared, config, context)
@@ -116,6 +119,8 @@ class NodeClassification(Task):
             epochs = max(1, metrics.get("epochs_run", 1))
             metrics.update(saved_mb_per_epoch=saved.activations / epochs / 2**20,
                            stored_mb_per_epoch=saved.stored / epochs / 2**20)
+            if peak.mb() is not None:
+                metrics["peak_memory_mb"] = peak.mb()
         return metrics
 
     def train_and_evaluate(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig,
