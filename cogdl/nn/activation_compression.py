@@ -8,7 +8,7 @@ and layer is covered without changes:
 
 - floating-point tensors produced by the forward pass (they have a `grad_fn`) and of at least
   `min_numel` values are quantised to `bits` bits;
-- boolean tensors (dropout masks) are packed to one bit per value, exactly;
+- boolean tensors (e.g. torch's dropout masks) are packed to one bit per value, exactly;
 - leaves (parameters, input features) are kept as they are: they stay in memory anyway;
 - what an op keeps exactly past the hooks (`cogdl.ops.quantize.keep_exact`: the fused GAT's
   attention logits) is counted as saved and stored as it is.

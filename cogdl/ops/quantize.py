@@ -10,7 +10,8 @@ minimum `m_g` and step `s_g = (max_g - m_g) / (2^b - 1)`, and each value becomes
 packed `8 / b` to a byte; `u` comes from a counter hash of the value's index and a seed, the
 same on every backend (`reference.quantize` is the oracle; `cpu` and `triton` give its bytes).
 Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased, E[x^] = x, so a gradient
-computed from x^ is an unbiased estimate; one value's error is below one step `s_g`. Boolean tensors (dropout masks) are packed to one bit per value, without loss.
+computed from x^ is an unbiased estimate; one value's error is below one step `s_g`. Boolean
+tensors (e.g. torch's dropout masks) are packed to one bit per value, without loss.
 Storage per value: `b` bits plus 64 bits of (m_g, s_g) per group (0.25 bits at G = 256).
 """
 
@@ -58,17 +59,13 @@ class Quantized:
         return self.packed.numel() + extra
 
 
-def _check_group_size(group_size: int) -> None:
-    if group_size not in GROUP_SIZES:
-        raise ValueError(f"group_size must be a power of two from 8 to 4096, found {group_size}")
-
-
 def quantize(x: torch.Tensor, bits: int, group_size: int = 256, generator: torch.Generator | None = None) -> Quantized:
-    """`x` (float) in `bits` in {2, 4, 8} per value, stochastically rounded; the hash seed comes
-    from `generator` (a CPU generator; default: torch's), so seeding it repeats the draws on every backend."""
+    """`x` (float) in `bits` in {2, 4, 8} per value, stochastically rounded; the hash seed comes from
+    `generator` (a CPU generator; default: torch's), so seeding it repeats the draws on every backend."""
     if bits not in BITS:
         raise ValueError(f"bits must be one of {BITS}, found {bits}")
-    _check_group_size(group_size)
+    if group_size not in GROUP_SIZES:
+        raise ValueError(f"group_size must be a power of two from 8 to 4096, found {group_size}")
     flat = x.detach().reshape(-1).float().contiguous()
     if flat.numel() == 0:
         empty = flat.new_empty(0)

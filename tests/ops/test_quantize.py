@@ -59,3 +59,8 @@ def test_bool_tensors_pack_to_one_bit_exactly():
 def test_unknown_bit_width_is_refused():
     with pytest.raises(ValueError, match="bits"):
         quantize(torch.randn(10), 3)
+
+
+def test_unsupported_group_size_is_refused():
+    with pytest.raises(ValueError, match="group_size"):
+        quantize(torch.randn(10), 2, group_size=100)
