@@ -609,39 +609,41 @@ def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> No
 
 # -- the widest model a memory budget holds (GACT's exp_mem_speed.py), one fresh process a probe ---
 def _capacity_worker(spec, queue):
-    model_name, bits, hidden, device, data_root = spec
+    model_name, bits, hidden, num_layers, device, data_root = spec
     _, make_epoch = _pubmed_epoch(device, data_root)
-    warm_up = make_epoch(model_name, bits, hidden_size=8, num_layers=COMPRESSION_SETTINGS["num_layers"])
+    warm_up = make_epoch(model_name, bits, hidden_size=8, num_layers=num_layers)
     warm_up()  # the libraries' lazy initialisation is not the model's memory
     del warm_up
     peak = PeakMemory(device)
-    run = make_epoch(model_name, bits, hidden_size=hidden, num_layers=COMPRESSION_SETTINGS["num_layers"])
+    run = make_epoch(model_name, bits, hidden_size=hidden, num_layers=num_layers)
     run()
     run()  # the second epoch has the optimiser's state as well
     queue.put(peak.mb())
 
 
-def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_root=None) -> float | None:
-    """Peak memory that building `model_name` (3 layers of width `hidden`) and training it two
+def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_root=None,
+                     num_layers: int = COMPRESSION_SETTINGS["num_layers"]) -> float | None:
+    """Peak memory that building `model_name` (`num_layers` layers of width `hidden`) and training it two
     epochs on PubMed add to a fresh process after the data is loaded: weights, gradients, optimiser
     state, activations (in `bits` bits) and temporaries (peak RSS growth, or CUDA's peak allocation)."""
     os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_capacity_worker, args=((model_name, bits, hidden, device, data_root), queue))
+    process = context.Process(target=_capacity_worker, args=((model_name, bits, hidden, num_layers, device, data_root),
+                                                                        queue))
     process.start()
     process.join()
     return queue.get() if process.exitcode == 0 else None
 
 
 def largest_hidden(model_name: str, bits: int, budget_mb: float, device: str, data_root=None, start: int = 64,
-                   step: int = 8) -> tuple[int, list[tuple[int, float]]]:
+                   step: int = 8, num_layers: int = COMPRESSION_SETTINGS["num_layers"]) -> tuple[int, list[tuple[int, float]]]:
     """The largest width (a multiple of `step`, to within 1/16) whose `training_peak_mb` stays within
     `budget_mb`, by doubling from `start` and then bisection; returns it and the probes."""
     probes = []
 
     def fits(hidden: int) -> bool:
-        peak = training_peak_mb(model_name, bits, hidden, device, data_root)
+        peak = training_peak_mb(model_name, bits, hidden, device, data_root, num_layers)
         probes.append((hidden, peak))
         return peak is not None and peak <= budget_mb
 
@@ -656,17 +658,18 @@ def largest_hidden(model_name: str, bits: int, budget_mb: float, device: str, da
     return low, probes
 
 
-def run_capacity(device: str, budget_mb: float, data_root=None, models=COMPRESSION_MODELS, bits=(32, 2)) -> dict:
-    """`cogdl bench capacity`: for each model, the largest width that trains within `budget_mb` with
-    the activations as they are and compressed, and their ratio."""
-    rows = []
+def run_capacity(device: str, budget_mb: float, data_root=None, models=COMPRESSION_MODELS, bits=(32, 2),
+                 num_layers: int = COMPRESSION_SETTINGS["num_layers"]) -> dict:
+    """`cogdl bench capacity`: for each model of `num_layers` layers, the largest width that trains
+    within `budget_mb` with the activations as they are and compressed, and their ratio."""
+    started, rows = machine(), []
     for name in models:
         widths = {}
         for b in bits:
-            widths[b], probes = largest_hidden(name, b, budget_mb, device, data_root)
+            widths[b], probes = largest_hidden(name, b, budget_mb, device, data_root, num_layers=num_layers)
             rows.append({"model": name, "bits": b, "largest_hidden": widths[b], "growth": widths[b] / widths[bits[0]],
                          "probes": probes})
-    return {"machine": machine(), "device": device, "budget_mb": budget_mb, "results": rows}
+    return {"machine": started, "device": device, "budget_mb": budget_mb, "num_layers": num_layers, "results": rows}
 
 
 def capacity_table(rows: list[dict]) -> str:
@@ -738,7 +741,8 @@ def write_markdown_section(path, name: str, report: dict, command: str) -> None:
 
     m = report["machine"]
     if "budget_mb" in report:
-        how, table = f"budget {report['budget_mb']:g} MB, one fresh process per probe", capacity_table(report["results"])
+        how = f"{report['num_layers']} layers, budget {report['budget_mb']:g} MB, one fresh process per probe"
+        table = capacity_table(report["results"])
     else:
         how, table = f"{report['rounds']} interleaved rounds, medians", markdown_table(report["results"])
     body = (f"<!-- bench:{name} -->\n`{command}` - {m['date']}, {', '.join(m['devices'])}, torch threads "
@@ -766,7 +770,7 @@ def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: 
     graphs = [("cora-sized", 2708, 10556)] + ([("100k/1M", 100_000, 1_000_000)] if large else [])
     if large and device.startswith("cuda"):  # a GPU needs a larger graph to leave launch overhead behind
         graphs.append(("1M/10M", 1_000_000, 10_000_000))
-    all_rows = []
+    started, all_rows = machine(), []
     for graph_name, nodes, edges in graphs:
         graph = chung_lu_graph(nodes, edges)
         for width in widths:
@@ -776,13 +780,13 @@ def run_ops(device: str, rounds: int, large: bool = True, widths=(64,), memory: 
             if memory:
                 measure_memory("ops", cases, device, (graph_name, graph, width, width == widths[0]))
             all_rows += with_bandwidth_fraction(summarize(cases))
-    return {"machine": machine(), "device": device, "rounds": rounds, "results": all_rows}
+    return {"machine": started, "device": device, "rounds": rounds, "results": all_rows}
 
 
 def run_model_cases(what: str, device: str, rounds: int, data_root=None, memory: bool = True) -> dict:
     """`cogdl bench train` (GCN and GAT epochs against PyG), `graphmae`, `features` or `embedding`."""
-    cases = MODEL_CASES[what](device, data_root)
+    started, cases = machine(), MODEL_CASES[what](device, data_root)
     time_interleaved(cases, rounds, device=device)
     if memory:
         measure_memory(what, cases, device, (data_root,))
-    return {"machine": machine(), "device": device, "rounds": rounds, "results": summarize(cases)}
+    return {"machine": started, "device": device, "rounds": rounds, "results": summarize(cases)}

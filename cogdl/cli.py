@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
     bench.add_argument("--budget-mb", type=float, default=1024,
                        help="capacity: the memory that model, optimiser and activations may add (default 1024)")
+    bench.add_argument("--num-layers", type=int, default=3, help="capacity: layers of each model (default 3)")
+    bench.add_argument("--models", nargs="+", default=["gcn", "graphsage", "gat"], help="capacity: the models")
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
@@ -399,12 +401,12 @@ def cmd_bench(args) -> int:
         widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
     elif args.what == "capacity":
-        report = bench.run_capacity(device, args.budget_mb, args.data_root)
+        report = bench.run_capacity(device, args.budget_mb, args.data_root, args.models, num_layers=args.num_layers)
     else:
         report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
     if args.what == "capacity":
-        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, budget "
-              f"{args.budget_mb:g} MB")
+        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
+              f"{args.num_layers} layers, budget {args.budget_mb:g} MB")
         print(bench.capacity_table(report["results"]))
     else:
         print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
@@ -414,7 +416,8 @@ def cmd_bench(args) -> int:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(args.json)
     if args.markdown:
-        section = args.what + ("-cuda" if device.startswith("cuda") else "")
+        section = args.what + (f"-{args.num_layers}-layers" if args.what == "capacity" and args.num_layers != 3 else "")
+        section += "-cuda" if device.startswith("cuda") else ""
         bench.write_markdown_section(args.markdown, section, report, args.command_line)
         print(args.markdown)
     return 0

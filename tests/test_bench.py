@@ -100,7 +100,7 @@ def test_sampling_cases_time_every_sampler_on_the_same_batches(tmp_path):
 def test_largest_hidden_doubles_then_bisects_to_the_budget(monkeypatch):
     from cogdl import bench
 
-    monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root: 0.5 * hidden + 10)
+    monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root, layers: 0.5 * hidden + 10)
     width, probes = bench.largest_hidden("gcn", 32, budget_mb=500, device="cpu")
     assert width <= 980 and 0.5 * (width + max(8, width // 16)) + 10 > 500  # within a step (or 1/16) of 980
     assert [h for h, _ in probes[:5]] == [64, 128, 256, 512, 1024]
