@@ -377,9 +377,27 @@ def compression_cases(device: str, data_root=None, bits=(32, 8, 4, 2)) -> list[C
     activations saved for backward as they are and in 8, 4 and 2 bits (`cogdl.nn.activation_compression`):
     what compression costs in time and saves in peak memory."""
     _, make_epoch = _pubmed_epoch(device, data_root)
-    return [Case(f"{name} epoch PubMed (3 x 256), activations in", f"{b} bits", "train epoch",
-                 make_epoch(name, b, **COMPRESSION_SETTINGS), baseline=b == 32)
-            for name in COMPRESSION_MODELS for b in bits]
+    epochs = [Case(f"{name} epoch PubMed (3 x 256), activations in", f"{b} bits", "train epoch",
+                   make_epoch(name, b, **COMPRESSION_SETTINGS), baseline=b == 32)
+              for name in COMPRESSION_MODELS for b in bits]
+    return epochs + quantize_cases(device)
+
+
+def quantize_cases(device: str, shape=(19717, 256), bits: int = 2) -> list[Case]:
+    """Quantising and restoring one activation of PubMed's size (`cogdl.ops.quantize`, groups of
+    256) with each backend that runs here; the reference is the baseline."""
+    from cogdl.ops import backends, reference
+
+    x = torch.randn(*shape, device=device).view(-1)
+    n, seed = x.numel(), 12345
+    stored = reference.quantize(x, bits, 256, seed)
+    loaded = [(name, kernels) for name in ("reference", "triton" if device.startswith("cuda") else "cpu")
+              if (kernels := backends.load(name)) is not None]
+    size, moved = f"{bits} bits {shape[0]} x {shape[1]}", 4 * n + n * bits // 8
+    return [Case(f"{op} {size}", name, "forward", run, bytes_moved=moved, baseline=name == "reference")
+            for op in ("quantize", "dequantize") for name, kernels in loaded
+            for run in [(lambda k=kernels: k.quantize(x, bits, 256, seed)) if op == "quantize"
+                        else (lambda k=kernels: k.dequantize(*stored, bits, 256, n))]]
 
 
 #: the official GraphMAE pretraining settings timed by `cogdl bench graphmae` (over the defaults)
