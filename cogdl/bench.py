@@ -339,7 +339,7 @@ COMPRESSION_SETTINGS = {"hidden_size": 256, "num_layers": 3}
 
 
 def _pubmed_epoch(device: str, data_root=None):
-    """`(info, make_epoch)`: `make_epoch(model_name, bits, **settings)` builds that model on PubMed
+    """`make_epoch(model_name, bits, **settings)`, which builds that model on PubMed
     and returns one training epoch of the node task's loop (`cross_entropy_step` under the trainer's
     optimizer) with the activations saved for backward in `bits` bits (32: as they are)."""
     from cogdl.data.root import data_root as resolve_root
@@ -369,14 +369,14 @@ def _pubmed_epoch(device: str, data_root=None):
 
         return run
 
-    return dataset.info, make_epoch
+    return make_epoch
 
 
 def compression_cases(device: str, data_root=None, bits=(32, 8, 4, 2)) -> list[Case]:
     """A training epoch of GCN, GraphSAGE and GAT (3 layers, hidden 256) on PubMed with the
     activations saved for backward as they are and in 8, 4 and 2 bits (`cogdl.nn.activation_compression`):
     what compression costs in time and saves in peak memory."""
-    _, make_epoch = _pubmed_epoch(device, data_root)
+    make_epoch = _pubmed_epoch(device, data_root)
     epochs = [Case(f"{name} epoch PubMed (3 x 256), activations in", f"{b} bits", "train epoch",
                    make_epoch(name, b, **COMPRESSION_SETTINGS), baseline=b == 32)
               for name in COMPRESSION_MODELS for b in bits]
@@ -394,10 +394,10 @@ def quantize_cases(device: str, shape=(19717, 256), bits: int = 2) -> list[Case]
     loaded = [(name, kernels) for name in ("reference", "triton" if device.startswith("cuda") else "cpu")
               if (kernels := backends.load(name)) is not None]
     size, moved = f"{bits} bits {shape[0]} x {shape[1]}", 4 * n + n * bits // 8
-    return [Case(f"{op} {size}", name, "forward", run, bytes_moved=moved, baseline=name == "reference")
-            for op in ("quantize", "dequantize") for name, kernels in loaded
-            for run in [(lambda k=kernels: k.quantize(x, bits, 256, seed)) if op == "quantize"
-                        else (lambda k=kernels: k.dequantize(*stored, bits, 256, n))]]
+    runs = {"quantize": lambda k: lambda: k.quantize(x, bits, 256, seed),
+            "dequantize": lambda k: lambda: k.dequantize(*stored, bits, 256, n)}
+    return [Case(f"{op} {size}", name, "forward", run(kernels), bytes_moved=moved, baseline=name == "reference")
+            for op, run in runs.items() for name, kernels in loaded]
 
 
 #: the official GraphMAE pretraining settings timed by `cogdl bench graphmae` (over the defaults)
@@ -628,7 +628,7 @@ def measure_memory(kind: str, cases: list[Case], device: str, args: tuple) -> No
 # -- the widest model a memory budget holds (GACT's exp_mem_speed.py), one fresh process a probe ---
 def _capacity_worker(spec, queue):
     model_name, bits, hidden, num_layers, device, data_root = spec
-    _, make_epoch = _pubmed_epoch(device, data_root)
+    make_epoch = _pubmed_epoch(device, data_root)
     warm_up = make_epoch(model_name, bits, hidden_size=8, num_layers=num_layers)
     warm_up()  # the libraries' lazy initialisation is not the model's memory
     del warm_up
