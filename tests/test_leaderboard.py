@@ -5,6 +5,8 @@ import pytest
 import yaml
 
 from cogdl.config import load_yaml
+from cogdl.errors import ConfigError
+from cogdl.leaderboard.files import entry_label
 from helpers import REPO
 
 PLANETOID = REPO / "leaderboard" / "planetoid" / "node_classification.yaml"
@@ -229,11 +231,30 @@ def test_leaderboard_render_writes_every_entry_and_a_chart_per_file(cli, tmp_pat
     files = sorted(root.glob("*/*.yaml"))
     for path in files:
         for entry in load_yaml(path)["entries"]:
-            assert f"| {entry['dataset']} | {entry['model']} |" in readme
+            variant = f" [{entry['variant']}]" if entry.get("variant") else ""
+            assert f"| {entry['dataset']} | {entry['model']}{variant} |" in readme
             if entry["tolerance"].get("reason"):
-                assert f"- {entry['dataset']} / {entry['model']}: tolerance {entry['tolerance']['abs']} points. " \
+                assert f"- {entry_label(entry)}: tolerance {entry['tolerance']['abs']} points. " \
                        f"{entry['tolerance']['reason']}" in readme
     charts = sorted(root.glob("charts/*.png"))
     assert [c.stem for c in charts] == [f"{p.parent.name}-{p.stem}" for p in files]
     assert all(c.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for c in charts)
     assert len(out.strip().splitlines()) == 1 + len(charts)
+
+
+def test_a_variant_is_a_second_entry_of_one_dataset_and_model(tmp_path):
+    from cogdl.leaderboard.files import entry_in, find_entry, load_leaderboard
+
+    root = _copy_of_leaderboard(tmp_path)
+    path = root / "planetoid" / "node_classification.yaml"
+    board = load_yaml(path)
+    plain = next(e for e in board["entries"] if (e["dataset"], e["model"]) == ("cora", "gcn"))
+    board["entries"].append({**plain, "variant": "2-bit activations", "config": {**plain["config"], "lr": 0.5}})
+    path.write_text(yaml.safe_dump(board, sort_keys=False))
+    loaded = load_leaderboard(path)["entries"]
+    assert entry_in(loaded, "gcn", "cora", "2-bit activations")["config"]["lr"] == 0.5
+    assert find_entry("node_classification", "gcn", "cora", root)[1]["config"]["lr"] == plain["config"]["lr"]
+    board["entries"].append(board["entries"][-1])
+    path.write_text(yaml.safe_dump(board, sort_keys=False))
+    with pytest.raises(ConfigError, match=r"second entry for cora / gcn \[2-bit activations\]"):
+        load_leaderboard(path)
