@@ -162,7 +162,6 @@ def _broken_board(tmp_path, edit) -> tuple:
     (lambda b: b["entries"][0].update(tolerance={"abs": 2.0, "reason": " "}), "needs a 'reason'"),
 ])
 def test_leaderboard_load_rejects_a_malformed_file(tmp_path, edit, message):
-    from cogdl.errors import ConfigError
     from cogdl.leaderboard import load_leaderboard
 
     path = _broken_board(tmp_path, edit)

@@ -78,10 +78,15 @@ def _check_keys(block: Any, where: str, required: tuple[str, ...], optional: tup
         raise ConfigError(f"{where}: {problem}; expected keys: {', '.join(required + optional)}")
 
 
-def entry_label(entry: dict[str, Any]) -> str:
-    """`dataset / model`, and `[variant]` where the entry has one."""
+def model_label(entry: dict[str, Any]) -> str:
+    """`model`, and `[variant]` where the entry has one."""
     variant = entry.get("variant")
-    return f"{entry['dataset']} / {entry['model']}" + (f" [{variant}]" if variant else "")
+    return entry["model"] + (f" [{variant}]" if variant else "")
+
+
+def entry_label(entry: dict[str, Any]) -> str:
+    """`dataset / model [variant]`."""
+    return f"{entry['dataset']} / {model_label(entry)}"
 
 
 def _check_entry(entry: Any, where: str) -> None:

@@ -18,6 +18,7 @@ from cogdl.leaderboard.files import (
     leaderboard_dir,
     leaderboard_files,
     load_leaderboard,
+    model_label,
     widened_tolerances,
 )
 
@@ -42,8 +43,7 @@ def entries_table(board: dict) -> str:
         commit = measured["commit"] if measured else None
         commit = ", ".join(c[:7] for c in commit) if isinstance(commit, list) else (commit or "-")[:7]
         wall = f"{measured['wall_seconds'] / 60:.1f} min" if measured else "not measured"
-        model = entry["model"] + (f" [{entry['variant']}]" if entry.get("variant") else "")
-        rows.append([entry["dataset"], model, _mean_std(reference), _mean_std(measured),
+        rows.append([entry["dataset"], model_label(entry), _mean_std(reference), _mean_std(measured),
                      measured["n"] if measured else "-", delta, commit, wall])
     lines = [table(["dataset", "model", "reference", "measured", "n", "delta", "commit", "wall time"], rows)]
     lines += widened_tolerances("Widened tolerances of `cogdl reproduce --check`:",
