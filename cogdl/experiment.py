@@ -73,7 +73,7 @@ def pick_device(device: str):
         raise ConfigError(f"--device {device!r}: expected auto, cpu or cuda[:N]") from None
 
 
-def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,), *, protocol: str = "seeds",
+def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, protocol: str = "seeds",
                layers: Iterable[tuple[str, dict[str, Any]]] = (), config_file=None, device: str = "auto",
                out: str | Path | None = "runs", data_root=None, progress: bool = False, command: str | None = None,
                export_predictions: str | Path | None = None, evaluate_test: bool = True, hooks=(), jobs: int = 1,
@@ -82,7 +82,10 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
     """Run `model` on `dataset` for `task` under `protocol` and summarise.
 
     Args:
-        task, model, dataset: registered names (`cogdl list`).
+        task, model: registered names (`cogdl list`).
+        dataset: a registered name, or a dataset object: a CogDL dataset shape, a PyG `Data`,
+            `HeteroData` or dataset, a DGL graph (`cogdl.data.interop.as_dataset`; its run folder
+            is named after the object's name, e.g. `pyg-cora`).
         seeds: distinct random seeds (the `seeds` protocol runs once per seed).
         protocol: a registered protocol (`seeds`, `igb`, ...).
         layers: config layers over the defaults, lowest first, each `(where, {key: value})`; e.g.
@@ -115,6 +118,12 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
         layers.append((str(config_file), load_config_file(config_file)))
     if overrides:
         layers.append(("--set", overrides))
+    given = None
+    if not isinstance(dataset, str):
+        from cogdl.data.interop import as_dataset
+
+        given = as_dataset(dataset)
+        dataset = given.info.name
     torch_device = pick_device(device)
     from cogdl import distributed
     from cogdl.environment import environment
@@ -125,7 +134,7 @@ def experiment(task: str, model: str, dataset: str, seeds: Iterable[int] = (0,),
             raise ConfigError("a data-parallel run (torchrun) trains its runs one after another: no --jobs or --executor")
         torch_device, progress = distributed.local_device(torch_device), progress and distributed.is_main()
     spec = RunSpec(task, model, dataset, check_seeds(list(seeds)), layers, str(torch_device), data_root, jobs, grid,
-                   progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address)
+                   progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address, given)
     started = time.perf_counter()
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     result = runner_cls().run(spec)

@@ -26,6 +26,8 @@ class RunSpec:
         hooks: epoch hooks (`cogdl.trainer.Epoch`, `step` numbered on across the runs).
         executor: where independent runs go: `local` (`jobs` processes) or `ray`;
             address: the Ray cluster's address (`cogdl.protocols.executors`).
+        given: a dataset object passed in place of a registered name (`cogdl.data.interop`),
+            used instead of loading `dataset`, which is then its name.
     """
 
     task: str
@@ -43,6 +45,7 @@ class RunSpec:
     hooks: tuple[Callable, ...] = ()
     executor: str = "local"
     address: str | None = None
+    given: Any = None
 
 
 @dataclass

@@ -67,6 +67,11 @@ def load_dataset(name: str, data_root=None):
     return DATASETS.get(name)(resolve_data_root(data_root))
 
 
+def spec_dataset(spec: RunSpec):
+    """The spec's dataset: the object it was given, else the registered one loaded from the data root."""
+    return spec.given if spec.given is not None else load_dataset(spec.dataset, spec.data_root)
+
+
 def tasks_accepting(dataset) -> list[str]:
     return [e.name for e in TASKS.entries() if isinstance(dataset, tuple(e.obj.accepts))]
 

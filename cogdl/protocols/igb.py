@@ -37,7 +37,7 @@ import torch
 
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, load_dataset, resolve_spec, run_once
+from cogdl.protocols.base import Protocol, Result, RunSpec, resolve_spec, run_once, spec_dataset
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
@@ -57,7 +57,7 @@ def _load(spec: RunSpec) -> None:
     """Load the spec's dataset into this process's `_worker`, unless it holds it already."""
     key = (spec.dataset, str(spec.data_root), spec.device)
     if _worker.get("key") != key:
-        _worker.update(key=key, dataset=load_dataset(spec.dataset, spec.data_root), device=torch.device(spec.device))
+        _worker.update(key=key, dataset=spec_dataset(spec), device=torch.device(spec.device))
 
 
 def _one_graph(spec: RunSpec, flat: dict, g: int, refit_epochs: int | None) -> dict:

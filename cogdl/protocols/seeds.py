@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from cogdl.protocols.base import Protocol, Result, RunSpec, check_task_accepts, load_dataset, resolve_spec, run_once
+from cogdl.protocols.base import Protocol, Result, RunSpec, check_task_accepts, resolve_spec, run_once, spec_dataset
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
@@ -32,7 +32,7 @@ class SeedsProtocol(Protocol):
             parts = map_runs(self.run, [(dataclasses.replace(spec, seeds=[seed], **one),) for seed in spec.seeds],
                              spec.jobs, executor=spec.executor, address=spec.address)
             return _joined(parts)
-        dataset = load_dataset(spec.dataset, spec.data_root)
+        dataset = spec_dataset(spec)
         check_task_accepts(spec.task, task_cls, dataset, "seeds")
         prepared = task.prepare(dataset, resolved.task)
         epochs = task.epochs_per_seed(resolved.task)
