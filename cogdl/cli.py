@@ -1,4 +1,5 @@
-"""The `cogdl` command: train | search | reproduce | list | info | data | env | bench | leaderboard | docs | new.
+"""The `cogdl` command: train | predict | embed | search | reproduce | list | info | data | env | bench |
+leaderboard | docs | new.
 
 Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
 status 2; the last line `cogdl train` prints on success is the path of its run folder.
@@ -60,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train each run over N processes with data parallelism: launches the same command under "
                             "torchrun --nproc-per-node N on this machine (gloo on CPU, NCCL on CUDA)")
     add_executor_flags(train)
+
+    for name, help_text in (("predict", "apply a run's saved weights to a dataset: each node's predicted class and "
+                                        "the metrics on the dataset's splits"),
+                            ("embed", "apply a run's saved weights to a dataset: each node's embedding")):
+        applying = sub.add_parser(name, help=help_text)
+        applying.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of cogdl train")
+        applying.add_argument("--dataset", help="the dataset to apply it to (default: the run's own)")
+        applying.add_argument("--seed", type=int, help="whose weights (default: the run's first seed)")
+        applying.add_argument("--out", required=name == "embed",
+                              metavar="FILE.csv" if name == "predict" else "FILE.npy",
+                              help="write node,prediction rows here" if name == "predict" else
+                              "write the [N, D] embeddings here (numpy .npy)")
+        applying.add_argument("--data-root", help="data root (default $COGDL_DATA, else ~/.cache/cogdl/datasets)")
+        applying.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default cpu)")
 
     listing = sub.add_parser("list", help="list registered models, datasets, tasks and protocols")
     listing.add_argument("kind", nargs="?", choices=KINDS)
@@ -535,6 +550,41 @@ def cmd_leaderboard(args) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
+def cmd_apply(args) -> int:
+    """`cogdl predict` / `cogdl embed`: one seed's saved weights applied to a dataset (`cogdl.inference`)."""
+    import io
+    from pathlib import Path
+
+    import numpy as np
+
+    from cogdl.data.atomic import write_files_atomically
+    from cogdl.inference import apply_run
+
+    embed = args.command == "embed"
+    applied = apply_run(args.run_dir, args.dataset, args.seed, args.data_root, args.device, embed=embed)
+    print(f"{applied.model} ({applied.task}) trained on {applied.trained_on}, seed {applied.seed}, applied to "
+          f"{applied.dataset}: {applied.outputs.shape[0]} nodes")
+    for name, value in sorted(applied.metrics.items(), key=lambda kv: (not kv[0].startswith("test"), kv[0])):
+        recorded = applied.recorded.get(name) if applied.dataset == applied.trained_on else None
+        note = "" if recorded is None else f"  (recorded {100 * recorded:.2f}{', same' if recorded == value else ''})"
+        print(f"{name:<16} {100 * value:.2f}{note}")
+    if args.out:
+        out = Path(args.out)
+        if embed:
+            buffer = io.BytesIO()
+            np.save(buffer, applied.outputs.numpy())
+            content = buffer.getvalue()
+        else:
+            rows = applied.outputs.argmax(1).tolist()
+            content = "node,prediction\n" + "".join(f"{node},{label}\n" for node, label in enumerate(rows))
+        try:
+            write_files_atomically(out.parent, {out.name: content})
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+        print(out)
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "predict": cmd_apply, "embed": cmd_apply, "list": cmd_list, "info": cmd_info, "data": cmd_data, "env": cmd_env,
             "leaderboard": cmd_leaderboard, "bench": cmd_bench, "reproduce": cmd_reproduce,
             "search": cmd_search, "docs": cmd_docs, "new": cmd_new}

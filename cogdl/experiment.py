@@ -5,6 +5,7 @@ Run folder (DESIGN.md, a contract that scripts read):
     <out>/<task>/<dataset>/<model>/<YYYYmmdd-HHMMSS>-<hash>/
       config.resolved.yaml   env.json
       <unit>_<k>/metrics.json  <unit>_<k>/<artifacts of the task, e.g. split.json>
+      seed_<k>/model.pt      the selected weights (`cogdl.checkpoint`; `cogdl predict`, `cogdl embed`)
       summary.json           {"task", "model", "dataset", "n", "metrics": {name: {"mean", "std", "values"}}}
       summary.csv
 
@@ -184,8 +185,11 @@ def write_run_folder(out: Path, result: Result, seeds: list[int], env: dict) -> 
             record_dir = staging / f"{unit}_{record[unit]}"
             record_dir.mkdir()
             (record_dir / "metrics.json").write_text(json.dumps(record, indent=2) + "\n")
-            for name, text in result.artifacts.get(record[unit], {}).items():
-                (record_dir / name).write_text(text)
+            for name, content in result.artifacts.get(record[unit], {}).items():
+                if isinstance(content, bytes):
+                    (record_dir / name).write_bytes(content)
+                else:
+                    (record_dir / name).write_text(content)
         summary = {"task": result.task, "model": result.model, "dataset": result.dataset, "n": len(result.records),
                    "seeds": seeds, "unit": unit, **result.extra, "wall_seconds": result.wall_seconds,
                    "metrics": {k: {"mean": v["mean"], "std": v["std"], "values": v["values"]}

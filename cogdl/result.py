@@ -55,7 +55,7 @@ class Result:
     Attributes:
         config: the flat resolved config (of the chosen setting, for protocols with a grid).
         unit: what a record is over (`"seed"`, `"graph"`); each record holds its key under `unit`.
-        artifacts: per record (by its `unit` value), file name -> text for its folder.
+        artifacts: per record (by its `unit` value), file name -> text or bytes for its folder.
         predictions: the task's prediction files, file name -> text.
         extra: further keys of `summary.json`; files: further files at the run folder's top;
         environment: further keys of `env.json`; notes: lines the CLI prints above the summary.
@@ -70,7 +70,7 @@ class Result:
     run_dir: Path | None = None
     wall_seconds: float = 0.0
     unit: str = "seed"
-    artifacts: dict[int, dict[str, str]] = field(default_factory=dict)
+    artifacts: dict[int, dict[str, str | bytes]] = field(default_factory=dict)
     predictions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from cogdl import checkpoint
 from cogdl.config import ResolvedConfig, resolve
 from cogdl.data.root import data_root as resolve_data_root
 from cogdl.errors import CogDLError, ConfigError, DataError, ModelError
@@ -95,7 +96,8 @@ def seed_everything(seed: int) -> None:
 def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resolved: ResolvedConfig, prepared,
              context: SeedContext) -> dict[str, Any]:
     """One run: seed everything with `context.seed`, build the model for `prepared`, check that it
-    has the abilities the task requires, and let the task train and evaluate it.
+    has the abilities the task requires, and let the task train and evaluate it; with
+    `context.save_weights`, the weights it evaluated become the artifact `model.pt`.
 
     An exception raised inside the code of a model that is not built in (a plugin's, or one
     registered in a notebook) becomes one `ModelError` line naming the model, its source, the method
@@ -104,7 +106,10 @@ def run_once(task: Task, task_name: str, model_cls: type, model_name: str, resol
     context.model, context.task = label, task_name
     try:
         model = build_model(task, task_name, model_cls, model_name, resolved, prepared, context.seed)
-        return task.run(model.to(context.device), prepared, resolved.task, context)
+        metrics = task.run(model.to(context.device), prepared, resolved.task, context)
+        if context.save_weights:
+            context.artifacts[checkpoint.FILE] = checkpoint.checkpoint_bytes(model)
+        return metrics
     except CogDLError:
         raise
     except Exception as exc:

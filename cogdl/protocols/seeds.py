@@ -41,7 +41,8 @@ class SeedsProtocol(Protocol):
         try:
             for k, seed in enumerate(spec.seeds):
                 context = SeedContext(seed, spec.device, bar, _numbered(spec.hooks, k * epochs), spec.evaluate_test,
-                                      export_predictions=spec.export_predictions, dataset=spec.dataset)
+                                      export_predictions=spec.export_predictions, dataset=spec.dataset,
+                                      save_weights=True)
                 records.append({"seed": seed, **run_once(task, spec.task, model_cls, spec.model, resolved, prepared,
                                                          context)})
                 artifacts[seed] = context.artifacts

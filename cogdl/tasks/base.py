@@ -17,7 +17,10 @@ and implements
 - `model_sizes(prepared, config) -> ModelSizes`: what the model must map;
 - `run(model, prepared, config, context) -> {metric: value}`: train one freshly built model with
   the loop of `context.trainer(config)` and evaluate it, returning metric names with the split
-  first (`test_acc`, `val_acc`...) and fractions in [0, 1], plus bookkeeping such as `best_epoch`.
+  first (`test_acc`, `val_acc`...) and fractions in [0, 1], plus bookkeeping such as `best_epoch`;
+- optionally `predict(model, prepared, config, device) -> [N, C]`: a trained model's outputs for
+  every node, computed as the task's evaluation computes them, and `prediction_metrics(prepared,
+  outputs)`: the metrics of those outputs on the splits the dataset has (`cogdl predict`).
 Tasks know no model, dataset or benchmark by name: they receive a built model and a dataset of a
 shape they accept, and protocols (`cogdl.protocols`) decide how runs are organised.
 """
@@ -47,7 +50,9 @@ class SeedContext:
         refit_epochs: when set, train on train + validation for exactly this many epochs, without
             validation, and report test metrics (a protocol's refit; tasks with `supports_refit`).
         export_predictions: whether the user asked for prediction files (`--export-predictions`).
-        artifacts: file name -> text, written into the run's folder (e.g. the split).
+        artifacts: file name -> text (or bytes), written into the run's folder (e.g. the split).
+        save_weights: whether the run keeps the selected weights as the artifact `model.pt`
+            (`cogdl.checkpoint`; the `seeds` protocol asks for them).
         predictions: file name -> text, written into the export folder when asked for.
         model, task, dataset: what runs, for messages (`model` as "model 'gcn' (built-in)").
     """
@@ -59,7 +64,8 @@ class SeedContext:
     evaluate_test: bool = True
     refit_epochs: int | None = None
     export_predictions: bool = False
-    artifacts: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, str | bytes] = field(default_factory=dict)
+    save_weights: bool = False
     predictions: dict[str, str] = field(default_factory=dict)
     model: str = "the model"
     task: str = ""
@@ -117,4 +123,10 @@ class Task:
         return config.epochs
 
     def run(self, model, prepared, config, context: SeedContext) -> dict[str, float]:
+        raise NotImplementedError
+
+    def predict(self, model, prepared, config, device) -> torch.Tensor:
+        raise NotImplementedError
+
+    def prediction_metrics(self, prepared, outputs: torch.Tensor) -> dict[str, float]:
         raise NotImplementedError

@@ -40,6 +40,7 @@ from cogdl.nn.activation_compression import compressed_activations
 from cogdl.peak_memory import PeakMemory
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
+from cogdl.minibatch import layerwise_inference
 from cogdl.tasks.minibatch_node import MiniBatchFields, fit_minibatch
 from cogdl.trainer import loop_fields
 
@@ -147,6 +148,22 @@ class NodeClassification(Task):
             prediction = model(graph, x).argmax(1)
         return {**split_metrics(graph.y, prediction, masks, ("test",)), "epochs_run": outcome.epochs_run,
                 "fit_seconds": outcome.seconds}
+
+    def predict(self, model, prepared: NodeSplitDataset, config: NodeClassificationConfig, device) -> torch.Tensor:
+        """`[N, C]` logits of a trained model for every node, as `run` evaluates them (full batch, or
+        exact layer-wise inference for a model trained in mini-batches; bf16 under `precision=bf16`)."""
+        graph = prepared.graph
+        with torch.no_grad(), torch.autocast(torch.device(device).type, torch.bfloat16,
+                                             enabled=config.precision == "bf16"):
+            if config.batch_size > 0:
+                return layerwise_inference(model, model.message_graph(graph), graph.x, config.eval_batch_size, device)
+            graph = graph.to(device)
+            return model(graph, model_input(model, graph.x))
+
+    def prediction_metrics(self, prepared: NodeSplitDataset, outputs: torch.Tensor) -> dict[str, float]:
+        graph = prepared.graph
+        splits = [s for s in ("train", "val", "test") if s in graph.masks]
+        return split_metrics(graph.y, outputs.argmax(1).cpu(), graph.masks, splits)
 
 
 def fit_and_evaluate(model, graph, trainer, evaluate_test: bool = True, forward=None) -> dict[str, float]:
