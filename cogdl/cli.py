@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--grid", metavar="GRID.yaml",
                        help="hyper-parameter -> list of values, for protocols that select a setting (igb)")
     train.add_argument("--jobs", type=int, default=1, help="processes for independent runs (seeds or graphs)")
+    train.add_argument("--logger", nargs="+", action="extend", default=[], metavar="NAME",
+                       help="log each seed's epochs (train loss, validation) and config as they happen: tensorboard, "
+                            "mlflow and/or csv, under OUT/logs (mlflow: OUT/mlruns or $MLFLOW_TRACKING_URI)")
     train.add_argument("--nproc", type=int, default=1,
                        help="train each run over N processes with data parallelism: launches the same command under "
                             "torchrun --nproc-per-node N on this machine (gloo on CPU, NCCL on CUDA)")
@@ -259,7 +262,7 @@ def cmd_train(args) -> int:
                         config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
                         grid=load_grid(args.grid) if args.grid else None, executor=args.executor, address=args.address,
-                        export_predictions=args.export_predictions, **overrides)
+                        export_predictions=args.export_predictions, logger=args.logger, **overrides)
     if result.run_dir is None and args.out:  # a data-parallel process other than rank 0: rank 0 reports
         return 0
     for line in result.notes:

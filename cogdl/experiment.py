@@ -30,6 +30,7 @@ import yaml
 from cogdl.config import load_config_file
 from cogdl.data.atomic import write_files_atomically, write_folder_atomically
 from cogdl.errors import ConfigError
+from cogdl.loggers import check_loggers, log_root
 from cogdl.result import Result, RunSpec
 from cogdl.registry import PROTOCOLS
 
@@ -79,7 +80,7 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
                out: str | Path | None = "runs", data_root=None, progress: bool = False, command: str | None = None,
                export_predictions: str | Path | None = None, evaluate_test: bool = True, hooks=(), jobs: int = 1,
                grid: dict[str, list] | None = None, executor: str = "local", address: str | None = None,
-               **overrides) -> Result:
+               logger: Iterable[str] = (), **overrides) -> Result:
     """Run `model` on `dataset` for `task` under `protocol` and summarise.
 
     Args:
@@ -104,6 +105,8 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
         jobs: processes for independent runs; grid: settings to select among (`--grid`).
         executor, address: `local` processes, or `ray` tasks on the cluster at `address`
             (`cogdl.protocols.executors`).
+        logger: experiment trackers each seed logs its epochs to: `tensorboard`, `mlflow`, `csv`
+            (`cogdl.loggers`), under `<out>/logs` (and `<out>/mlruns`).
         Started by torchrun as one of several processes (`cogdl.distributed`), each run trains data
         parallel over them, and only rank 0 writes the run folder and the predictions.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
@@ -119,6 +122,12 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
         layers.append((str(config_file), load_config_file(config_file)))
     if overrides:
         layers.append(("--set", overrides))
+    loggers = check_loggers(logger)
+    if loggers and protocol != "seeds":
+        raise ConfigError(f"--logger logs the epochs of the seeds protocol; protocol {protocol!r} runs many selection "
+                          "and refit runs and does not log them")
+    if loggers and out is None:
+        raise ConfigError("--logger writes under the output folder; give one (out=...)")
     given = None
     if not isinstance(dataset, str):
         from cogdl.data.interop import as_dataset
@@ -134,12 +143,18 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
         if jobs > 1 or executor != "local":
             raise ConfigError("a data-parallel run (torchrun) trains its runs one after another: no --jobs or --executor")
         torch_device, progress = distributed.local_device(torch_device), progress and distributed.is_main()
+    logs = str(log_root(Path(out), task, path_safe(dataset), model)) if loggers else None
     spec = RunSpec(task, model, dataset, check_seeds(list(seeds)), layers, str(torch_device), data_root, jobs, grid,
-                   progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address, given)
+                   progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address, given,
+                   loggers, logs)
     started = time.perf_counter()
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
+    if logs:
+        env["logs"] = {"loggers": list(loggers), "root": logs}
     result = runner_cls().run(spec)
     result.wall_seconds = time.perf_counter() - started
+    if logs:
+        result.notes = [*result.notes, f"logs ({', '.join(loggers)}): {logs}"]
     rank, world_size = distributed.world()
     if world_size > 1:
         result.environment = {**result.environment, "data_parallel": {"processes": world_size,

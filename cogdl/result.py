@@ -28,6 +28,8 @@ class RunSpec:
             address: the Ray cluster's address (`cogdl.protocols.executors`).
         given: a dataset object passed in place of a registered name (`cogdl.data.interop`),
             used instead of loading `dataset`, which is then its name.
+        loggers, log_root: the experiment trackers each seed logs its epochs to, and where
+            (`cogdl.loggers`).
     """
 
     task: str
@@ -46,6 +48,8 @@ class RunSpec:
     executor: str = "local"
     address: str | None = None
     given: Any = None
+    loggers: tuple[str, ...] = ()
+    log_root: str | None = None
 
 
 @dataclass

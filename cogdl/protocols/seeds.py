@@ -1,7 +1,8 @@
 """The `seeds` protocol: one run per seed on the dataset's own split; mean ± std over the seeds.
 
 For each seed s: seed Python, NumPy and torch with s, build a fresh model, let the task train it
-(selecting on validation) and evaluate test once. The dataset is loaded and prepared once and
+(selecting on validation) and evaluate test once; the selected weights are kept for the run folder
+(`seed_<s>/model.pt`) and, with `--logger`, each epoch is logged as it ends (`cogdl.loggers`). The dataset is loaded and prepared once and
 shared by every seed. With `jobs` > 1 the seeds run in that many processes, and with the `ray`
 executor as tasks on a Ray cluster (each seed's values depend only on the seed and the thread
 count, `cogdl.protocols.executors`).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from cogdl.protocols.base import Protocol, Result, RunSpec, check_task_accepts, resolve_spec, run_once, spec_dataset
+from cogdl.loggers import SeedLoggers
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
@@ -40,11 +42,18 @@ class SeedsProtocol(Protocol):
         records, artifacts, predictions = [], {}, {}
         try:
             for k, seed in enumerate(spec.seeds):
-                context = SeedContext(seed, spec.device, bar, _numbered(spec.hooks, k * epochs), spec.evaluate_test,
-                                      export_predictions=spec.export_predictions, dataset=spec.dataset,
-                                      save_weights=True)
-                records.append({"seed": seed, **run_once(task, spec.task, model_cls, spec.model, resolved, prepared,
-                                                         context)})
+                logs = SeedLoggers(spec.loggers, spec.log_root, f"{spec.task}/{spec.dataset}/{spec.model}", seed,
+                                   resolved.flat) if spec.loggers else None
+                context = SeedContext(seed, spec.device, bar, _numbered(spec.hooks, k * epochs) + ((logs,) if logs else ()),
+                                      spec.evaluate_test, export_predictions=spec.export_predictions,
+                                      dataset=spec.dataset, save_weights=True)
+                metrics = None
+                try:
+                    metrics = run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
+                finally:
+                    if logs is not None:
+                        logs.finish(metrics)
+                records.append({"seed": seed, **metrics})
                 artifacts[seed] = context.artifacts
                 predictions.update(context.predictions)
         finally:
