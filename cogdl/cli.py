@@ -330,6 +330,8 @@ def cmd_info(args) -> int:
             return 0
         card = load_card(args.name)
         print(f"{card.id}: {card.title}\nlicense: {card.license}\nstats: {card.stats}\ncitation: {card.citation}")
+        if card.notes:
+            print(f"notes: {card.notes}")
         if card.archive:
             print(f"official archive: {card.archive}")
         for f in card.files:

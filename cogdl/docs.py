@@ -73,7 +73,8 @@ def datasets_page() -> str:
             card = load_card(entry.name)
             stats = ", ".join(f"{k} {v}" for k, v in card.stats.items())
             parts.append(f"\n- {card.title}\n- statistics: {stats}\n- license: {card.license}\n"
-                         f"- citation: {card.citation}\n- files: {', '.join(f'`{f.name}`' for f in card.files)}\n")
+                         f"- citation: {card.citation}\n- files: {', '.join(f'`{f.name}`' for f in card.files)}\n"
+                         + (f"- notes: {card.notes}\n" if card.notes else ""))
     return "".join(parts)
 
 

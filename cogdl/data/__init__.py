@@ -9,7 +9,8 @@ import importlib
 _EXPORTS = {
     "Graph": "cogdl.data.graph",
     **{name: "cogdl.data.dataset" for name in ("Dataset", "DatasetInfo", "NodeSplitDataset", "LabelledGraphDataset", "HeteroNodeDataset",
-                                               "HeteroLinkDataset", "GraphCollectionDataset", "IIDGraphsDataset")},
+                                               "HeteroLinkDataset", "GraphCollectionDataset", "IIDGraphsDataset",
+                                               "SplitFamilyDataset")},
     # interop with PyG (a dependency) and DGL (optional): `cogdl.data.pyg`, `cogdl.data.dgl`
     **{name: "cogdl.data.pyg" for name in ("from_pyg", "to_pyg", "dataset_from_pyg")},
     **{name: "cogdl.data.dgl" for name in ("from_dgl", "to_dgl", "dataset_from_dgl")},

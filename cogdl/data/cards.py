@@ -14,7 +14,8 @@ URLs, its license and citation, and the statistics the loader must reproduce:
     stats: {num_nodes: 2708, num_edges: 10556, num_features: 1433, num_classes: 7}
 
 `sha256: null` marks a file no copy of which was available to hash (it is read unchecked), and
-`archive` names an official archive that holds the files when they have no direct URLs.
+`archive` names an official archive that holds the files when they have no direct URLs, and
+`notes` what a user must know about the files (quirks of the source, what the loader changes).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from cogdl.config import load_yaml
 from cogdl.errors import DataError, UnknownName, did_you_mean
 
-_CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage", "archive"}
+_CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage", "archive", "notes"}
 _FILE_KEYS = {"name", "sha256", "urls"}
 
 
@@ -46,6 +47,7 @@ class Card:
     citation: str
     stats: dict
     homepage: str = ""
+    notes: str = ""
     archive: str = ""
     path: str = ""
 
@@ -108,5 +110,6 @@ def parse_card(path: Path) -> Card:
     return Card(
         id=data["id"], title=data["title"], files=tuple(files), license=data["license"],
         citation=str(data["citation"]).strip(), stats=dict(data["stats"]), homepage=data.get("homepage", ""),
+        notes=str(data.get("notes", "")).strip(),
         archive=data.get("archive", ""), path=str(path),
     )

@@ -14,6 +14,7 @@ loaded dataset (the same one may be prepared again with another config, or for a
 | `HeteroLinkDataset`      | a `HeteroGraph` with held-out test links         | HGB link prediction    |
 | `GraphCollectionDataset` | many small labelled graphs                       | TU                     |
 | `IIDGraphsDataset`       | many i.i.d. graphs, each a node-split graph      | IGB                    |
+| `SplitFamilyDataset`     | one `Graph` with a fixed family of node splits   | geom-gcn's ten splits  |
 
 A task that splits for itself (seeded shuffles of nodes, a random edge split) accepts the single-graph
 shapes `SINGLE_GRAPH_SHAPES`.
@@ -138,6 +139,21 @@ class IIDGraphsDataset(Dataset):
     def graph_dataset(self, g: int) -> NodeSplitDataset:
         """Graph `g` as a node-split dataset (sharing the graph's cached structure)."""
         return NodeSplitDataset(info=self.info, graph=self.graphs[g])
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitFamilyDataset(Dataset):
+    """One graph with a fixed family of node splits (geom-gcn's ten 48/32/20 splits): `splits[k]`
+    maps `"train" | "val" | "test"` to a `[N]` bool mask. It runs under a protocol that repeats a
+    node task over the splits (`cogdl.protocols.splits`)."""
+
+    shape: ClassVar[str] = "a single graph with a fixed family of node splits"
+    graph: Graph
+    splits: list[dict[str, torch.Tensor]]
+
+    def split_dataset(self, k: int) -> NodeSplitDataset:
+        """Split `k` as a node-split dataset (sharing the graph's cached structure)."""
+        return NodeSplitDataset(info=self.info, graph=self.graph.with_node_fields(masks=self.splits[k]))
 
 
 #: the shapes that are one homogeneous graph (for tasks that draw their own split)

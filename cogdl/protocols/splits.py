@@ -1,0 +1,73 @@
+"""The `splits` protocol: one run per split of a fixed split family; mean ± std over the splits.
+
+Geom-GCN's protocol ("Geom-GCN: Geometric Graph Convolutional Networks", Pei et al., ICLR 2020),
+used by H2GCN, GPR-GNN's geom-gcn tables and the heterophily papers after them: a dataset comes with
+K fixed node splits (`SplitFamilyDataset`, e.g. `chameleon` and its ten 48/32/20 splits); for each
+split k a fresh model trains on its train nodes, is selected on its validation nodes by the task's
+rule and is tested once on its test nodes. The result is the mean and sample std of the K test
+scores. Split k trains from the seed `seed + k`, so results do not depend on `--jobs`, which runs
+splits in that many processes. Any task that takes one graph with a node split runs under it:
+
+    cogdl train --protocol splits --task node_classification --model gcn --dataset chameleon --jobs 2
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cogdl.data.dataset import NodeSplitDataset, SplitFamilyDataset
+from cogdl.errors import ConfigError, DataError
+from cogdl.protocols.base import Protocol, Result, RunSpec, resolve_spec, run_once, spec_dataset
+from cogdl.protocols.executors import map_runs
+from cogdl.registry import register_protocol
+from cogdl.stats import summarize
+from cogdl.tasks.base import SeedContext
+
+#: the dataset the processes of a run hold (`_load`)
+_worker: dict[str, Any] = {}
+
+
+def _load(spec: RunSpec) -> None:
+    key = (spec.dataset, str(spec.data_root))
+    if _worker.get("key") != key:
+        _worker.update(key=key, dataset=spec_dataset(spec))
+
+
+def _one_split(spec: RunSpec, k: int) -> dict:
+    task_cls, model_cls, resolved = resolve_spec(spec)
+    task = task_cls()
+    prepared = task.prepare(_worker["dataset"].split_dataset(k), resolved.task)
+    context = SeedContext(spec.seeds[0] + k, spec.device, evaluate_test=spec.evaluate_test,
+                          dataset=f"{spec.dataset} split {k}")
+    return {"split": k, "seed": spec.seeds[0] + k,
+            **run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)}
+
+
+@register_protocol("splits")
+class SplitsProtocol(Protocol):
+    """One run per fixed split of the dataset (geom-gcn's ten splits); mean ± std over the splits."""
+
+    accepts = (SplitFamilyDataset,)
+    per_seed = False
+    unit = "split"
+
+    def run(self, spec: RunSpec) -> Result:
+        if len(spec.seeds) != 1:
+            raise ConfigError("protocol splits takes one seed (split k trains from seed + k)")
+        task_cls, _, resolved = resolve_spec(spec)
+        try:
+            _load(spec)
+            dataset = _worker["dataset"]
+            if not isinstance(dataset, SplitFamilyDataset):
+                raise DataError(f"protocol splits runs over a dataset's fixed splits; {dataset.describe()} has none "
+                                "(e.g. chameleon, cora-geom-gcn: cogdl list datasets)")
+            if NodeSplitDataset not in task_cls.accepts:
+                raise ConfigError(f"protocol splits runs tasks that take one graph with a node split; {spec.task!r} "
+                                  "does not")
+            calls = [(spec, k) for k in range(len(dataset.splits))]
+            records = map_runs(_one_split, calls, spec.jobs, _load, (spec,), executor=spec.executor,
+                               address=spec.address)
+        finally:
+            _worker.clear()
+        return Result(spec.task, spec.model, spec.dataset, records, summarize(records), resolved.flat, unit=self.unit,
+                      extra={"splits": len(records)})
