@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 
 from cogdl.data.dataset import Dataset, HeteroNodeDataset, LabelledGraphDataset, NodeSplitDataset
-from cogdl.data.foreign import hetero_node_dataset, node_dataset
+from cogdl.data.foreign import hetero_node_dataset, labelled_type, node_dataset
 from cogdl.data.graph import Graph
 from cogdl.data.hetero_graph import HeteroGraph, Relation
 from cogdl.errors import CogDLError, DataError
@@ -113,12 +113,10 @@ def to_dgl(obj):
         return graph_to_dgl(obj.graph)
     if isinstance(obj, HeteroNodeDataset):
         g = hetero_to_dgl(obj.graph)
-        ids = obj.graph.type_range(obj.target_type)
-        data = g.nodes[obj.graph.node_type_names[obj.target_type]].data
-        data["label"] = obj.y[ids.start:ids.stop]
-        for split, chosen in (("train", obj.train_ids), ("test", obj.test_ids)):
-            mask = torch.zeros(len(ids), dtype=torch.bool)
-            mask[chosen - ids.start] = True
+        name, labels, masks = labelled_type(obj)
+        data = g.nodes[name].data
+        data["label"] = labels
+        for split, mask in masks.items():
             data[f"{split}_mask"] = mask
         return g
     raise TypeError(f"to_dgl: cannot convert a {type(obj).__name__} (a Graph, HeteroGraph, NodeSplitDataset or "

@@ -37,6 +37,17 @@ def node_dataset(graph: Graph, name: str, where: str, num_classes: int | None = 
     return NodeSplitDataset(info=DatasetInfo(name, num_features, int(classes), multi_label=multi_label), graph=graph)
 
 
+def labelled_type(dataset: HeteroNodeDataset) -> tuple[str, torch.Tensor, dict[str, torch.Tensor]]:
+    """`(name, labels, {"train": mask, "test": mask})` of a dataset's labelled node type, over its
+    nodes (local ids): what `to_pyg` / `to_dgl` attach to that type; `hetero_node_dataset` inverts it."""
+    ids = dataset.graph.type_range(dataset.target_type)
+    masks = {}
+    for split, chosen in (("train", dataset.train_ids), ("test", dataset.test_ids)):
+        masks[split] = torch.zeros(len(ids), dtype=torch.bool)
+        masks[split][chosen - ids.start] = True
+    return dataset.graph.node_type_names[dataset.target_type], dataset.y[ids.start:ids.stop], masks
+
+
 def hetero_node_dataset(graph: HeteroGraph, name: str, where: str, target: int, local_y, train_mask,
                         test_mask) -> HeteroNodeDataset:
     """A `HeteroNodeDataset` from labels `[n_t]` (or `[n_t, C]` multi-label) and boolean train and

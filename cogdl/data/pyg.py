@@ -26,7 +26,7 @@ import torch
 from cogdl.data.dataset import (
     Dataset, DatasetInfo, GraphCollectionDataset, HeteroNodeDataset, LabelledGraphDataset, NodeSplitDataset,
 )
-from cogdl.data.foreign import classes_in, hetero_node_dataset, node_dataset
+from cogdl.data.foreign import classes_in, hetero_node_dataset, labelled_type, node_dataset
 from cogdl.data.graph import Graph
 from cogdl.data.graph_collection import GraphCollection
 from cogdl.data.hetero_graph import HeteroGraph, Relation
@@ -115,13 +115,10 @@ def to_pyg(obj):
         return graph_to_pyg(obj.graph)
     if isinstance(obj, HeteroNodeDataset):
         data = hetero_to_pyg(obj.graph)
-        target = data[obj.graph.node_type_names[obj.target_type]]
-        ids = obj.graph.type_range(obj.target_type)
-        target.y = obj.y[ids.start:ids.stop]
-        target.target_type = True
-        for split, chosen in (("train", obj.train_ids), ("test", obj.test_ids)):
-            mask = torch.zeros(len(ids), dtype=torch.bool)
-            mask[chosen - ids.start] = True
+        name, labels, masks = labelled_type(obj)
+        target = data[name]
+        target.y, target.target_type = labels, True
+        for split, mask in masks.items():
             target[f"{split}_mask"] = mask
         return data
     raise TypeError(f"to_pyg: cannot convert a {type(obj).__name__} (a Graph, HeteroGraph, NodeSplitDataset or "

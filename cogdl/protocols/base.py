@@ -87,6 +87,12 @@ def check_task_accepts(task_name: str, task_cls: type[Task], dataset, protocol: 
     raise DataError(f"task {task_name!r} does not take dataset {dataset.describe()}; tasks that do: {others}{hint}")
 
 
+def require_one_seed(spec: RunSpec, protocol: str, unit: str) -> None:
+    """A ConfigError unless the spec has one seed: run k of a protocol over many `unit`s trains from seed + k."""
+    if len(spec.seeds) != 1:
+        raise ConfigError(f"protocol {protocol} takes one seed ({unit} k trains from seed + k)")
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)

@@ -37,7 +37,7 @@ import torch
 
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, resolve_spec, run_once, spec_dataset
+from cogdl.protocols.base import Protocol, Result, RunSpec, require_one_seed, resolve_spec, run_once, spec_dataset
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
@@ -80,8 +80,7 @@ class IGBProtocol(Protocol):
     unit = "graph"
 
     def run(self, spec: RunSpec) -> Result:
-        if len(spec.seeds) != 1:
-            raise ConfigError("protocol igb takes one seed (graph g trains from seed + g)")
+        require_one_seed(spec, "igb", self.unit)
         task_cls, _, base = resolve_spec(spec)
         metric = task_cls.search_metric
         if NodeSplitDataset not in task_cls.accepts or metric is None or not task_cls.supports_refit:

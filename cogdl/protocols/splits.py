@@ -17,7 +17,7 @@ from typing import Any
 
 from cogdl.data.dataset import NodeSplitDataset, SplitFamilyDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, resolve_spec, run_once, spec_dataset
+from cogdl.protocols.base import Protocol, Result, RunSpec, require_one_seed, resolve_spec, run_once, spec_dataset
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
@@ -52,8 +52,7 @@ class SplitsProtocol(Protocol):
     unit = "split"
 
     def run(self, spec: RunSpec) -> Result:
-        if len(spec.seeds) != 1:
-            raise ConfigError("protocol splits takes one seed (split k trains from seed + k)")
+        require_one_seed(spec, "splits", self.unit)
         task_cls, _, resolved = resolve_spec(spec)
         try:
             _load(spec)
