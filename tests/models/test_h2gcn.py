@@ -31,5 +31,5 @@ def test_the_classifier_reads_all_rounds():
 
 def test_h2gcn_beats_chance_by_far_on_texas(data_root):
     result = cogdl.experiment("node_classification", "h2gcn", "texas", [0], protocol="splits", out=None,
-                              data_root=data_root, epochs=100)
-    assert result.summary["test_acc"]["mean"] > 0.7
+                              data_root=data_root, epochs=40)
+    assert result.summary["test_acc"]["mean"] > 0.7  # GCN: ~0.6, the majority class: 0.55
