@@ -73,6 +73,26 @@ def spec_dataset(spec: RunSpec):
     return spec.given if spec.given is not None else load_dataset(spec.dataset, spec.data_root)
 
 
+#: what a process running a protocol's runs holds: the dataset of the run it serves (`hold_dataset`)
+_held: dict[str, Any] = {}
+
+
+def hold_dataset(spec: RunSpec) -> None:
+    """Load the spec's dataset into this process, unless it holds it already: the initializer of
+    the processes of protocols that spread one dataset's runs over them (`held_dataset` reads it)."""
+    key = (spec.dataset, str(spec.data_root))
+    if _held.get("key") != key:
+        _held.update(key=key, dataset=spec_dataset(spec))
+
+
+def held_dataset():
+    return _held["dataset"]
+
+
+def release_dataset() -> None:
+    _held.clear()
+
+
 def tasks_accepting(dataset) -> list[str]:
     return [e.name for e in TASKS.entries() if isinstance(dataset, tuple(e.obj.accepts))]
 

@@ -37,14 +37,14 @@ import torch
 
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, require_one_seed, resolve_spec, run_once, spec_dataset
+from cogdl.protocols.base import (
+    Protocol, Result, RunSpec, hold_dataset, held_dataset, release_dataset, require_one_seed, resolve_spec, run_once,
+)
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
 from cogdl.tasks.base import SeedContext
 
-#: what each process of a run holds: the loaded dataset and the device (`_load`)
-_worker: dict[str, Any] = {}
 
 
 def grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
@@ -53,19 +53,12 @@ def grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
-def _load(spec: RunSpec) -> None:
-    """Load the spec's dataset into this process's `_worker`, unless it holds it already."""
-    key = (spec.dataset, str(spec.data_root), spec.device)
-    if _worker.get("key") != key:
-        _worker.update(key=key, dataset=spec_dataset(spec), device=torch.device(spec.device))
-
-
 def _one_graph(spec: RunSpec, flat: dict, g: int, refit_epochs: int | None) -> dict:
     """Graph g with the setting `flat`: a selection run (no test) or, with `refit_epochs`, the refit."""
     task_cls, model_cls, resolved = resolve_spec(spec, [("setting", flat)])
     task = task_cls()
-    prepared = task.prepare(_worker["dataset"].graph_dataset(g), resolved.task)
-    context = SeedContext(spec.seeds[0] + g, _worker["device"], evaluate_test=refit_epochs is not None,
+    prepared = task.prepare(held_dataset().graph_dataset(g), resolved.task)
+    context = SeedContext(spec.seeds[0] + g, torch.device(spec.device), evaluate_test=refit_epochs is not None,
                           refit_epochs=refit_epochs, dataset=f"{spec.dataset} graph {g}")
     return run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
 
@@ -88,19 +81,19 @@ class IGBProtocol(Protocol):
                               f"validation metric and can refit; task {spec.task!r} does not")
         settings = [resolve_spec(spec, [("--grid", s)])[2].flat for s in grid_settings(spec.grid or {})]
         try:
-            _load(spec)
+            hold_dataset(spec)
             return self._run_loaded(spec, metric, base.flat, settings)
         finally:
-            _worker.clear()
+            release_dataset()
 
     def _run_loaded(self, spec: RunSpec, metric: str, base: dict, settings: list[dict]) -> Result:
-        dataset = _worker["dataset"]
+        dataset = held_dataset()
         if not isinstance(dataset, IIDGraphsDataset):
             raise DataError(f"protocol igb: dataset {dataset.describe()} is not many i.i.d. graphs (e.g. igb-cora)")
         num_graphs = len(dataset.graphs)
 
         calls = [(spec, flat, g, None) for flat in settings for g in range(num_graphs)]
-        selection = map_runs(_one_graph, calls, spec.jobs, _load, (spec,), executor=spec.executor, address=spec.address)
+        selection = map_runs(_one_graph, calls, spec.jobs, hold_dataset, (spec,), executor=spec.executor, address=spec.address)
         table = []
         for k, setting in enumerate(grid_settings(spec.grid or {})):
             runs = selection[k * num_graphs:(k + 1) * num_graphs]
@@ -110,7 +103,7 @@ class IGBProtocol(Protocol):
         chosen = max(range(len(settings)), key=lambda k: (table[k][f"mean_{metric}"], -k))
         picked = selection[chosen * num_graphs:(chosen + 1) * num_graphs]
         refit = map_runs(_one_graph, [(spec, settings[chosen], g, r["best_epoch"]) for g, r in enumerate(picked)],
-                         spec.jobs, _load, (spec,), executor=spec.executor, address=spec.address)
+                         spec.jobs, hold_dataset, (spec,), executor=spec.executor, address=spec.address)
         records = [{"graph": g, "seed": spec.seeds[0] + g, metric: sel[metric], "best_epoch": sel["best_epoch"],
                     **{k: v for k, v in fit.items() if k.startswith("test_")}}
                    for g, (sel, fit) in enumerate(zip(picked, refit))]

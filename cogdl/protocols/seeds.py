@@ -2,8 +2,8 @@
 
 For each seed s: seed Python, NumPy and torch with s, build a fresh model, let the task train it
 (selecting on validation) and evaluate test once; the selected weights are kept for the run folder
-(`seed_<s>/model.pt`) and, with `--logger`, each epoch is logged as it ends (`cogdl.loggers`). The dataset is loaded and prepared once and
-shared by every seed. With `jobs` > 1 the seeds run in that many processes, and with the `ray`
+(`seed_<s>/model.pt`) and, with `--logger`, each epoch is logged as it ends (`cogdl.loggers`).
+The dataset is loaded and prepared once and shared by every seed. With `jobs` > 1 the seeds run in that many processes, and with the `ray`
 executor as tasks on a Ray cluster (each seed's values depend only on the seed and the thread
 count, `cogdl.protocols.executors`).
 """

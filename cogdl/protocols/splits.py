@@ -13,30 +13,20 @@ splits in that many processes. Any task that takes one graph with a node split r
 
 from __future__ import annotations
 
-from typing import Any
-
 from cogdl.data.dataset import NodeSplitDataset, SplitFamilyDataset
 from cogdl.errors import ConfigError, DataError
-from cogdl.protocols.base import Protocol, Result, RunSpec, require_one_seed, resolve_spec, run_once, spec_dataset
+from cogdl.protocols.base import (
+    Protocol, Result, RunSpec, hold_dataset, held_dataset, release_dataset, require_one_seed, resolve_spec, run_once,
+)
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
 from cogdl.tasks.base import SeedContext
 
-#: the dataset the processes of a run hold (`_load`)
-_worker: dict[str, Any] = {}
-
-
-def _load(spec: RunSpec) -> None:
-    key = (spec.dataset, str(spec.data_root))
-    if _worker.get("key") != key:
-        _worker.update(key=key, dataset=spec_dataset(spec))
-
-
 def _one_split(spec: RunSpec, k: int) -> dict:
     task_cls, model_cls, resolved = resolve_spec(spec)
     task = task_cls()
-    prepared = task.prepare(_worker["dataset"].split_dataset(k), resolved.task)
+    prepared = task.prepare(held_dataset().split_dataset(k), resolved.task)
     context = SeedContext(spec.seeds[0] + k, spec.device, evaluate_test=spec.evaluate_test,
                           dataset=f"{spec.dataset} split {k}")
     return {"split": k, "seed": spec.seeds[0] + k,
@@ -55,8 +45,8 @@ class SplitsProtocol(Protocol):
         require_one_seed(spec, "splits", self.unit)
         task_cls, _, resolved = resolve_spec(spec)
         try:
-            _load(spec)
-            dataset = _worker["dataset"]
+            hold_dataset(spec)
+            dataset = held_dataset()
             if not isinstance(dataset, SplitFamilyDataset):
                 raise DataError(f"protocol splits runs over a dataset's fixed splits; {dataset.describe()} has none "
                                 "(e.g. chameleon, cora-geom-gcn: cogdl list datasets)")
@@ -64,9 +54,9 @@ class SplitsProtocol(Protocol):
                 raise ConfigError(f"protocol splits runs tasks that take one graph with a node split; {spec.task!r} "
                                   "does not")
             calls = [(spec, k) for k in range(len(dataset.splits))]
-            records = map_runs(_one_split, calls, spec.jobs, _load, (spec,), executor=spec.executor,
+            records = map_runs(_one_split, calls, spec.jobs, hold_dataset, (spec,), executor=spec.executor,
                                address=spec.address)
         finally:
-            _worker.clear()
+            release_dataset()
         return Result(spec.task, spec.model, spec.dataset, records, summarize(records), resolved.flat, unit=self.unit,
                       extra={"splits": len(records)})
