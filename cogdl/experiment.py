@@ -27,9 +27,9 @@ from typing import Any, Iterable
 
 import yaml
 
-from cogdl.config import load_config_file
+from cogdl.config import load_config_file, load_yaml
 from cogdl.data.atomic import write_files_atomically, write_folder_atomically
-from cogdl.errors import ConfigError
+from cogdl.errors import ConfigError, DataError
 from cogdl.loggers import check_loggers, log_root
 from cogdl.result import Result, RunSpec
 from cogdl.registry import PROTOCOLS
@@ -181,6 +181,17 @@ def require_data_parallel(task: str) -> None:
 def path_safe(name: str) -> str:
     """A dataset name usable as one folder name (`hgb:/data/x` -> `hgb_data_x`)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "dataset"
+
+
+def read_run_folder(run_dir: Path) -> tuple[dict, dict, dict]:
+    """`(summary, env, flat config)` of a run folder `write_run_folder` wrote; a DataError naming
+    the folder when it is not one, or not complete."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+        env = json.loads((run_dir / "env.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{run_dir}: not a complete run folder ({exc})") from None
+    return summary, env, load_yaml(run_dir / "config.resolved.yaml", error=DataError)
 
 
 def write_run_folder(out: Path, result: Result, seeds: list[int], env: dict) -> Path:

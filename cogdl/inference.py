@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import yaml
 
 from cogdl import checkpoint
 from cogdl.errors import ConfigError, DataError
+from cogdl.experiment import read_run_folder
 from cogdl.models.base import ModelSizes, NodeEmbedder, model_input
 from cogdl.protocols.base import check_task_accepts, load_dataset, resolve_spec
 from cogdl.result import RunSpec
@@ -52,20 +52,13 @@ class Applied:
 
 
 def read_run(run_dir: Path) -> tuple[dict, dict]:
-    """`(summary, flat config)` of a run folder, with errors that name the file."""
-    summary_path, config_path = run_dir / "summary.json", run_dir / "config.resolved.yaml"
-    for path in (summary_path, config_path):
-        if not path.is_file():
-            raise DataError(f"{path}: missing; {run_dir} is not a run folder of `cogdl train`")
-    try:
-        summary = json.loads(summary_path.read_text())
-        config = yaml.safe_load(config_path.read_text())
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise DataError(f"{run_dir}: unreadable run record: {str(exc).splitlines()[0]}") from None
+    """`(summary, flat config)` of a run folder whose seeds saved their weights."""
+    summary, _, config = read_run_folder(run_dir)
     if not isinstance(summary, dict) or not {"task", "model", "dataset"} <= set(summary) or not isinstance(config, dict):
-        raise DataError(f"{summary_path}: lacks task, model or dataset")
-    if summary.get("unit", "seed") != "seed":
-        raise ConfigError(f"{run_dir}: a run over {summary['unit']}s (protocol igb) saves no weights per seed")
+        raise DataError(f"{run_dir / 'summary.json'}: lacks task, model or dataset")
+    unit = summary.get("unit", "seed")
+    if unit != "seed":
+        raise ConfigError(f"{run_dir}: a run over {unit}s saves no weights per seed (runs of the seeds protocol do)")
     return summary, config
 
 

@@ -78,7 +78,7 @@ def test_mismatched_dataset_and_bad_files_are_one_line(cli, tmp_path, data_root)
     status, _, err = cli("predict", str(run_dir), "--seed", "5")
     assert status == 2 and "no seed 5" in err
     status, _, err = cli("predict", str(tmp_path))
-    assert status == 2 and "not a run folder" in err
+    assert status == 2 and "not a complete run folder" in err
 
     class Payload:  # a pickle that would run code when loaded without weights_only
         def __reduce__(self):

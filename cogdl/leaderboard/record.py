@@ -11,29 +11,18 @@ can differ from one over all per-seed values by about that much.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-from cogdl.config import load_yaml
 from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError, DataError
+from cogdl.experiment import read_run_folder
 from cogdl.stats import summarize
 from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, entry_label, load_leaderboard
 
 
 def _percent(value):
     return None if value is None else round(100 * value, 2)
-
-
-def _read_run(run_dir: Path) -> tuple[dict, dict, dict]:
-    """`(summary, env, config)` of a run folder."""
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-        env = json.loads((run_dir / "env.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{run_dir}: not a complete run folder ({exc})") from None
-    return summary, env, load_yaml(run_dir / "config.resolved.yaml", error=DataError)
 
 
 def _one_or_all(values: list):
@@ -80,7 +69,7 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
     """`(identity, config, measured)` read from one or more run folders; `metrics[0]` is the
     primary one. Several folders (seeds run in separate processes or sessions) must share task,
     model, dataset and resolved config and have distinct seeds; their per-seed values are pooled."""
-    runs = [(run_dir, *_read_run(run_dir)) for run_dir in run_dirs]
+    runs = [(run_dir, *read_run_folder(run_dir)) for run_dir in run_dirs]
     first_dir, first, _, config = runs[0]
     identity = {"dataset": first["dataset"], "model": first["model"], "task": first["task"]}
     if len(runs) > 1 and any(summary.get("unit", "seed") != "seed" for _, summary, _, _ in runs):
