@@ -14,7 +14,8 @@ from graphs import random_graph
 
 BUILTIN_MODELS = [e.name for e in MODELS.entries() if e.source == "built-in"]
 BUILTIN_TASKS = [e.name for e in TASKS.entries() if e.source == "built-in"]
-SIZES = ModelSizes(in_features=12, out_features=3, num_edge_types=3)
+SIZES = ModelSizes(in_features=12, out_features=3, num_edge_types=3, num_node_types=2, target_type=0,
+                   schema=((0, 1, 0), (1, 0, 1), (2, 0, 0)))
 
 
 @pytest.mark.parametrize("name", BUILTIN_MODELS)

@@ -48,11 +48,18 @@ class ModelSizes:
             link prediction; None for self-supervised models, whose output width is their own
             (`SelfSupervised.embedding_dim`).
         num_edge_types: edge types of a typed graph (`graph.edge_type`), else 0.
+        num_node_types: node types of a typed graph (`graph.node_type`), else 0.
+        target_type: the node type whose rows a typed-graph task reads, if it has one.
+        schema: `(edge type, source node type, destination node type)` of every link of a typed
+            graph other than self loops, once each (`cogdl.nn.relations.graph_schema`).
     """
 
     in_features: int
     out_features: int | None
     num_edge_types: int = 0
+    num_node_types: int = 0
+    target_type: int | None = None
+    schema: tuple[tuple[int, int, int], ...] = ()
 
 
 class Model(nn.Module):

@@ -15,20 +15,8 @@ import torch
 from torch import nn
 
 from cogdl.data.graph import Graph
+from cogdl.nn.relations import relation_graphs
 from cogdl.ops import spmm
-
-
-def relation_graphs(graph: Graph) -> list[Graph]:
-    """One `Graph` per edge type of a typed graph (same nodes), cached on the graph."""
-
-    def compute():
-        out = []
-        for r in range(graph.num_edge_types):
-            keep = graph.edge_type == r
-            out.append(Graph.from_coo(graph.row[keep], graph.col[keep], graph.num_nodes, coalesce=False))
-        return out
-
-    return graph.cached("relation_graphs", compute)
 
 
 class RGCNConv(nn.Module):

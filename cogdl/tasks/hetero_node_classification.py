@@ -26,6 +26,7 @@ from cogdl.data.dataset import HeteroNodeDataset
 from cogdl.data.graph import Graph
 from cogdl.metrics import f1_score
 from cogdl.models.base import ModelSizes
+from cogdl.nn.relations import graph_schema
 from cogdl.nn.typed_input import TypedInputProjection, TypedInputs, hgb_input_features
 from cogdl.registry import register_task
 from cogdl.tasks.base import SeedContext, Task
@@ -34,7 +35,7 @@ from cogdl.trainer import loop_fields
 
 @dataclass
 class HeteroNodeClassificationConfig(loop_fields(epochs=300, patience=30, lr=5e-4, weight_decay=1e-4,
-                                                 select_on="loss_only")):
+                                                 select_on="loss_only", schedule="constant")):
     feats_type: int = field(default=3, metadata={"help": "HGB input features: 0 all, 1 target + zeros, 2 target + one-hot ids, 3 one-hot ids"})
     input_dim: int = field(default=64, metadata={"help": "width of the per-type input projection"})
     val_ratio: float = field(default=0.2, metadata={"help": "share of label.dat that validates"})
@@ -76,7 +77,9 @@ class HeteroNodeClassification(Task):
         return TypedNodeData(dataset, hetero.to_homogeneous(), inputs)
 
     def model_sizes(self, prepared: TypedNodeData, config: HeteroNodeClassificationConfig) -> ModelSizes:
-        return ModelSizes(config.input_dim, prepared.dataset.info.num_classes, prepared.graph.num_edge_types)
+        graph = prepared.graph
+        return ModelSizes(config.input_dim, prepared.dataset.info.num_classes, graph.num_edge_types,
+                          prepared.dataset.graph.num_node_types, prepared.dataset.target_type, graph_schema(graph))
 
     def run(self, model, prepared: TypedNodeData, config: HeteroNodeClassificationConfig, context: SeedContext):
         dataset = prepared.dataset
