@@ -3,7 +3,7 @@
 After each seed the protocol saves the weights the task selected (the model as it evaluated test),
 with the sizes the model was built for, as one `torch.save` of plain tensors and numbers:
 
-    {"format": 1, "sizes": {"in_features": F, "out_features": C, "num_edge_types": 0},
+    {"format": 1, "sizes": {"in_features": F, "out_features": C, "num_edge_types": 0, ...},
      "state_dict": {name: tensor on the CPU}}
 
 so `torch.load(path, weights_only=True)` reads it without unpickling any code. `cogdl predict`

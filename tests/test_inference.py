@@ -58,7 +58,8 @@ def test_predict_computes_the_same_accuracy_as_training(tmp_path, data_root):
 def test_checkpoint_holds_plain_tensors_and_sizes(cli, tmp_path, data_root):
     run_dir = train(cli, tmp_path, "gcn", seeds="0")
     sizes, state = load_checkpoint(run_dir / "seed_0" / "model.pt")
-    assert sizes == {"in_features": 1433, "out_features": 7, "num_edge_types": 0}
+    assert sizes == {"in_features": 1433, "out_features": 7, "num_edge_types": 0, "num_node_types": 0,
+                     "target_type": None, "schema": ()}
     assert all(isinstance(v, torch.Tensor) for v in state.values())
 
 
