@@ -8,7 +8,8 @@
 `x` is the task's per-type input projection (HGB's `adapt_ws`), so with `input_dim = hidden_size`
 the input is HGB's tanh(Linear_{tau(i)}(x_i)).
 HGB's settings: 64 hidden (8 heads of 8), AdamW with a one-cycle schedule peaking at lr 1e-3,
-weight decay 1e-4, 300 epochs, early stopping after 30 on validation loss, layer dropout 0.2;
+weight decay 1e-4, 300 epochs, early stopping after 30 on validation loss, layer dropout 0.2
+(our leaderboard entries: Adam, lr 1e-3 with `schedule=cosine`, the same other settings);
 DBLP: 3 layers, LayerNorm, target features + one-hot ids for the others (`feats_type=2`); ACM: 2
 layers, no LayerNorm, all features (`feats_type=0`); IMDB: 5 layers, LayerNorm, all features.
 Shapes: typed graph with `N` nodes, `x` `[N, F]` -> `[N, C]`.
