@@ -32,21 +32,13 @@ from cogdl.nn.relations import relation_graphs, type_rows
 from cogdl.ops import edge_softmax, sddmm, spmm
 
 
-class TypedLinear(nn.Module):
-    """One `nn.Linear(in_channels, out_channels)` per node type, each applied to its type's rows.
-
-    Shapes: `x` `[N, F_in]`, `rows` (per type, its node ids) -> `[N, F_out]`.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, num_types: int):
-        super().__init__()
-        self.linears = nn.ModuleList(nn.Linear(in_channels, out_channels) for _ in range(num_types))
-
-    def forward(self, x: torch.Tensor, rows: list[torch.Tensor]) -> torch.Tensor:
-        out = x.new_empty(x.shape[0], self.linears[0].out_features)
-        for linear, ids in zip(self.linears, rows):
-            out = out.index_copy(0, ids, linear(x[ids]))
-        return out
+def per_type(modules: nn.ModuleList, x: torch.Tensor, rows: list[torch.Tensor]) -> torch.Tensor:
+    """`modules[t]` applied to the rows of node type t, for every t (`rows`: each type's node ids)."""
+    out = None
+    for module, ids in zip(modules, rows):
+        part = module(x[ids])
+        out = (x.new_empty(x.shape[0], part.shape[1]) if out is None else out).index_copy(0, ids, part)
+    return out
 
 
 class HGTConv(nn.Module):
@@ -73,7 +65,8 @@ class HGTConv(nn.Module):
         for r, dst in {(r, d) for r, _, d in schema}:
             into[dst] += 1
         self.register_buffer("relations_into_type", into.clamp(min=1), persistent=False)
-        self.key, self.query, self.value, self.out = (TypedLinear(channels, channels, num_node_types) for _ in range(4))
+        self.key, self.query, self.value, self.out = (
+            nn.ModuleList(nn.Linear(channels, channels) for _ in range(num_node_types)) for _ in range(4))
         num_relations = max(self.relations, default=-1) + 1
         self.relation_prior = nn.Parameter(torch.ones(num_relations, num_heads))
         self.relation_att = nn.Parameter(torch.empty(num_relations, num_heads, self.head_dim, self.head_dim))
@@ -87,7 +80,7 @@ class HGTConv(nn.Module):
     def forward(self, graph: Graph, h: torch.Tensor) -> torch.Tensor:
         rows = type_rows(graph, self.skip.numel())
         shape = (h.shape[0], self.num_heads, self.head_dim)
-        key, query, value = (f(h, rows).view(shape) for f in (self.key, self.query, self.value))
+        key, query, value = (per_type(f, h, rows).view(shape) for f in (self.key, self.query, self.value))
         messages = torch.zeros_like(key)
         sub_graphs = relation_graphs(graph)
         for r in self.relations:
@@ -99,10 +92,7 @@ class HGTConv(nn.Module):
         node_type = graph.node_type
         mixed = messages.reshape(h.shape) / self.relations_into_type[node_type].unsqueeze(1)
         gate = torch.sigmoid(self.skip)[node_type].unsqueeze(1)
-        out = self.out(mixed, rows) * gate + h * (1 - gate)
+        out = per_type(self.out, mixed, rows) * gate + h * (1 - gate)
         if self.norms is not None:
-            normed = out.new_empty(out.shape)
-            for norm, ids in zip(self.norms, rows):
-                normed = normed.index_copy(0, ids, norm(out[ids]))
-            out = normed
+            out = per_type(self.norms, out, rows)
         return dropout(out, self.dropout, self.training)

@@ -107,16 +107,8 @@ def type_metapath_neighbours(schema, target_type: int) -> list[int]:
 def metapath_graph(graph: Graph, path: tuple[int, ...], target_rows: torch.Tensor) -> Graph:
     """The graph of `M_P` restricted to `target_rows` (renumbered 0..T-1): node i aggregates from
     every j with M_P[j, i] = 1. Cached on `graph`."""
-
-    def compute():
-        reach = None
-        for r in path:
-            step = _step_matrix(graph, graph.edge_type == r)
-            reach = step if reach is None else reach @ step
-            reach.data[:] = 1.0
-        return _restricted(reach, target_rows)
-
-    return graph.cached(f"metapath_{'-'.join(map(str, path))}", compute)
+    return graph.cached(f"metapath_{'-'.join(map(str, path))}", lambda: _restricted(
+        _reach(graph, [graph.edge_type == r for r in path]), target_rows))
 
 
 def type_metapath_graph(graph: Graph, target_type: int, other: int, target_rows: torch.Tensor) -> Graph:
@@ -126,13 +118,22 @@ def type_metapath_graph(graph: Graph, target_type: int, other: int, target_rows:
     def compute():
         not_loop = graph.row != graph.col
         src_types, dst_types = graph.node_type[graph.col], graph.node_type[graph.row]
-        reach = _step_matrix(graph, not_loop & (src_types == target_type) & (dst_types == other))
+        steps = [not_loop & (src_types == target_type) & (dst_types == other)]
         if other != target_type:
-            reach = reach @ _step_matrix(graph, not_loop & (src_types == other) & (dst_types == target_type))
-            reach.data[:] = 1.0
-        return _restricted(reach, target_rows)
+            steps.append(not_loop & (src_types == other) & (dst_types == target_type))
+        return _restricted(_reach(graph, steps), target_rows)
 
     return graph.cached(f"type_metapath_{target_type}_{other}", compute)
+
+
+def _reach(graph: Graph, steps: list[torch.Tensor]) -> sp.csr_matrix:
+    """`[A_1 A_2 ... A_L > 0]` for the links each step keeps (`[E]` masks), rows = sources."""
+    reach = None
+    for keep in steps:
+        step = _step_matrix(graph, keep)
+        reach = step if reach is None else reach @ step
+        reach.data[:] = 1.0
+    return reach
 
 
 def _restricted(reach: sp.csr_matrix, rows: torch.Tensor) -> Graph:

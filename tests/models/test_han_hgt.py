@@ -84,7 +84,7 @@ def dense_hgt(conv: HGTConv, graph, h):
     """HGTConv's equations edge by edge in float64 (eval mode: no dropout)."""
     heads, d = conv.num_heads, conv.head_dim
     node_type = graph.node_type
-    lin = lambda typed, i: typed.linears[int(node_type[i])](h[i]).double().view(heads, d)  # noqa: E731
+    lin = lambda typed, i: typed[int(node_type[i])](h[i]).double().view(heads, d)  # noqa: E731
     out = torch.zeros(graph.num_nodes, heads * d, dtype=torch.float64)
     for i in range(graph.num_nodes):
         t = int(node_type[i])
@@ -103,7 +103,7 @@ def dense_hgt(conv: HGTConv, graph, h):
                                     for j in sources])
             total += (alpha.unsqueeze(-1) * messages).sum(0)
         mixed = total.reshape(-1) / max(into, 1)
-        a = conv.out.linears[t]
+        a = conv.out[t]
         gate = torch.sigmoid(conv.skip[t].double())
         y = (mixed @ a.weight.double().t() + a.bias.double()) * gate + h[i].double() * (1 - gate)
         if conv.norms is not None:
