@@ -105,16 +105,30 @@ def apply_run(run_dir: str | Path, dataset: str | None = None, seed: int | None 
 
 
 def check_sizes(saved: ModelSizes, wanted: ModelSizes, dataset: str, run_dir: Path, trained_on: str) -> None:
-    """A DataError when `dataset` needs other widths than the saved model maps."""
+    """A DataError when `dataset` needs other sizes than the saved model maps: feature width,
+    classes, and for a typed graph its edge and node types, target type and link schema."""
     if saved.in_features != wanted.in_features:
         raise DataError(f"dataset {dataset!r} has {wanted.in_features} node features; the model in {run_dir} was "
                         f"trained on {trained_on!r} with {saved.in_features}")
     if wanted.out_features is not None and saved.out_features != wanted.out_features:
         raise DataError(f"dataset {dataset!r} has {wanted.out_features} classes; the model in {run_dir} predicts "
                         f"{saved.out_features} (trained on {trained_on!r})")
-    if saved.num_edge_types != wanted.num_edge_types:
-        raise DataError(f"dataset {dataset!r} has {wanted.num_edge_types} edge types; the model in {run_dir} was "
-                        f"built for {saved.num_edge_types}")
+    for field, what in TYPED_SIZES:
+        mine, theirs = _plain(getattr(saved, field)), _plain(getattr(wanted, field))
+        if mine != theirs:
+            raise DataError(f"dataset {dataset!r} has {what} {theirs}; the model in {run_dir} was built for "
+                            f"{mine} (trained on {trained_on!r})")
+
+
+#: the sizes of a typed graph that a saved model must share with the dataset it is applied to
+TYPED_SIZES = (("num_edge_types", "edge types"), ("num_node_types", "node types"),
+               ("target_type", "target node type"),
+               ("schema", "links (edge type, source type, destination type)"))
+
+
+def _plain(value):
+    """A size as saved (lists after a round trip) and as computed (tuples) compare alike."""
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def embeddings(model, prepared, device) -> torch.Tensor:

@@ -4,15 +4,20 @@ exactly from its `seed_<k>/model.pt`, and mismatched datasets or files are one c
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from cogdl.checkpoint import load_checkpoint
+from cogdl.checkpoint import checkpoint_bytes, load_checkpoint
+from cogdl.errors import DataError
+from cogdl.inference import check_sizes
+from cogdl.models.base import ModelSizes
 
 #: full batch, attention, mini-batches with layer-wise inference, bfloat16
 SETTINGS = {
@@ -89,6 +94,20 @@ def test_mismatched_dataset_and_bad_files_are_one_line(cli, tmp_path, data_root)
     status, _, err = cli("predict", str(run_dir))
     assert status == 2 and "not a CogDL checkpoint" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "owned").exists()
+
+
+def test_a_typed_graph_must_match_the_saved_types_target_and_schema(tmp_path):
+    acm = ModelSizes(in_features=64, out_features=3, num_edge_types=8, num_node_types=4, target_type=0,
+                     schema=((0, 0, 0), (2, 0, 1), (3, 1, 0)))
+    model = torch.nn.Linear(1, 1)
+    model.sizes = acm
+    (tmp_path / "model.pt").write_bytes(checkpoint_bytes(model))
+    saved = ModelSizes(**load_checkpoint(tmp_path / "model.pt")[0])
+    check_sizes(saved, acm, "hgb-acm", tmp_path, "hgb-acm")  # the saved lists equal the computed tuples
+    for change, message in [({"num_node_types": 3}, "node types 3"), ({"target_type": 1}, "target node type 1"),
+                            ({"schema": ((0, 0, 0), (2, 0, 2), (3, 2, 0))}, "[[0, 0, 0], [2, 0, 2], [3, 2, 0]]")]:
+        with pytest.raises(DataError, match=re.escape(message)):
+            check_sizes(saved, dataclasses.replace(acm, **change), "other", tmp_path, "hgb-acm")
 
 
 def test_a_task_without_predict_points_to_embed(tmp_path, data_root, cli):
