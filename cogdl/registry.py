@@ -152,12 +152,12 @@ register_protocol = PROTOCOLS.register
 register_dataset_prefix = DATASETS.register_prefix
 
 
-def bound_loader(load: Callable[[Any, Any], Any], argument, doc: str) -> Callable[[Any], Any]:
-    """A dataset loader `root -> load(argument, root)` whose docstring (`cogdl list`) is `doc`:
-    one registered name per dataset id (`argument`) of a family's `load`."""
+def bound_loader(load: Callable[..., Any], argument, doc: str, **options) -> Callable[[Any], Any]:
+    """A dataset loader `root -> load(argument, root, **options)` whose docstring (`cogdl list`) is
+    `doc`: one registered name per dataset id (`argument`) of a family's `load`."""
 
     def loader(root):
-        return load(argument, root)
+        return load(argument, root, **options)
 
     loader.__doc__ = doc
     return loader

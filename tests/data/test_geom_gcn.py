@@ -26,6 +26,21 @@ def test_heterophily_sets_load_with_ten_disjoint_splits(data_root, name):
     assert split.graph.masks == dataset.splits[3] and split.graph.rowptr is graph.rowptr
 
 
+@pytest.mark.parametrize("name", ["chameleon", "texas"])
+def test_directed_variant_keeps_the_files_links_which_the_undirected_graph_symmetrises(data_root, name):
+    undirected, directed = load_dataset(name, data_root), load_dataset(f"{name}-directed", data_root)
+    assert directed.info.name == f"{name}-directed"
+    assert all(torch.equal(directed.splits[3][s], undirected.splits[3][s]) for s in ("train", "val", "test"))
+    assert torch.equal(directed.graph.x, undirected.graph.x) and torch.equal(directed.graph.y, undirected.graph.y)
+    rows, cols = directed.graph.row.tolist(), directed.graph.col.tolist()
+    links = set(zip(rows, cols))
+    assert len(links) == len(rows) < undirected.graph.num_edges  # no repeats, and some links are one-way
+    assert links | {(j, i) for i, j in links} == set(zip(undirected.graph.row.tolist(), undirected.graph.col.tolist()))
+    first = open(f"{data_root}/{name}/out1_graph_edges.txt").read().splitlines()[1]
+    i, j = map(int, first.split())
+    assert (i, j) in links  # row i holds j: node i aggregates over the nodes it links to, as GCNII's reader
+
+
 def test_cornell_carries_texas_features_and_labels_on_its_own_edges(data_root):
     cornell, texas = load_dataset("cornell", data_root).graph, load_dataset("texas", data_root).graph
     assert torch.equal(cornell.x, texas.x) and torch.equal(cornell.y, texas.y)
