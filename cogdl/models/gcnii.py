@@ -8,7 +8,7 @@ Symbols: `GCNII_l` the layer of `cogdl.nn.GCNIIConv` (initial residual `alpha`, 
 `beta_l`), `L` = num_layers. The paper's Cora setting: 64 layers of 64, alpha 0.1, lambda 0.5,
 dropout 0.6; the default here is 16 layers (a quarter of the cost; set num_layers=64 for the paper's).
 `variant` selects GCNII* (eq. 6, the authors' `--variant`), whose results their README reports on
-the heterophily sets. Weight decay as the paper's code (chennnM/GCNII `train.py`): `conv_weight_decay` (0.01) on the
+the heterophily sets, read as directed graphs (the `<name>-directed` datasets). Weight decay as the paper's code (chennnM/GCNII `train.py`): `conv_weight_decay` (0.01) on the
 GCNII layers' W_l, the task's `weight_decay` (5e-4) on W_in, b_in, W_out, b_out.
 Shapes: `x` `[N, F]` -> logits `[N, C]`.
 """
