@@ -1,8 +1,11 @@
 """The `cogdl` command: train | predict | embed | search | reproduce | list | info | data | env | bench |
 leaderboard | docs | new.
 
-Every user error (unknown name, bad config, corrupted data) is one line on stderr and exit
-status 2; the last line `cogdl train` prints on success is the path of its run folder.
+Every user error (unknown name, bad config, corrupted data) and every error of the file system
+(no space, read-only, permission, a path under a file, a file-size limit) is one line on stderr
+naming the path and exit status 2; any other exception is a bug: one line, its traceback saved to
+a file, exit status 1 (`--debug` or `COGDL_DEBUG=1` raises instead). The last line `cogdl train`
+prints on success is the path of its run folder.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import shlex
 import sys
 import time
 
-from cogdl.errors import CogDLError, ConfigError
+from cogdl.errors import CogDLError, ConfigError, first_line, os_error_line, save_traceback
 
 KINDS = ("models", "datasets", "tasks", "protocols")
 
@@ -196,16 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.command_line = " ".join(["cogdl", *(shlex.quote(a) for a in argv)])
     args.argv = list(argv)
+    debug = args.debug or os.environ.get("COGDL_DEBUG", "") not in ("", "0")
     try:
         return COMMANDS[args.command](args)
-    except CogDLError as exc:
-        if args.debug:
-            raise
-        print(f"cogdl: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("cogdl: interrupted", file=sys.stderr)
         return 130
+    except (CogDLError, OSError) as exc:  # the input's fault, or the file system's (full, read-only, ...)
+        if debug:
+            raise
+        print(f"cogdl: error: {exc if isinstance(exc, CogDLError) else os_error_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line, the traceback in a file
+        if debug:
+            raise
+        print(f"cogdl: internal error: {type(exc).__name__}: {first_line(exc)}; traceback saved to "
+              f"{save_traceback(exc)} (--debug or COGDL_DEBUG=1 shows it)", file=sys.stderr)
+        return 1
 
 
 def add_executor_flags(parser) -> None:

@@ -5,6 +5,9 @@ found, and the fix when there is one.
 """
 
 import difflib
+import os
+import tempfile
+import traceback
 
 
 class CogDLError(Exception):
@@ -42,3 +45,27 @@ def look_up(table: dict, name: str, kind: str):
     if name not in table:
         raise UnknownName(f"unknown {kind} {name!r}{did_you_mean(name, table)}")
     return table[name]
+
+
+def os_error_line(exc: OSError) -> str:
+    """`PATH: cause` of an operating-system error, e.g. `runs/x: No space left on device`."""
+    cause = exc.strerror or first_line(exc) or type(exc).__name__
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{' -> '.join(paths)}: {cause}" if paths else cause
+
+
+def first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def save_traceback(exc: BaseException) -> str:
+    """Write `exc`'s traceback to a new file in the temporary folder and return its path (or why
+    there is none)."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="cogdl-traceback-", suffix=".txt")
+        with os.fdopen(fd, "w") as handle:
+            handle.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError as err:
+        return f"no file ({os_error_line(err)})"
