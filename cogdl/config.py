@@ -161,12 +161,16 @@ def load_grid(path) -> dict[str, list]:
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
-    """`["lr=0.01", "dropout=0.5"]` -> `{"lr": 0.01, "dropout": 0.5}` (values parsed as YAML scalars)."""
+    """`["lr=0.01", "dropout=0.5"]` -> `{"lr": 0.01, "dropout": 0.5}` (values parsed as YAML scalars);
+    a key given twice is an error, not a silent last-one-wins."""
     out = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"--set {item!r}: expected key=value")
+        if key.strip() in out:
+            first = next(i for i in items if i.partition("=")[0].strip() == key.strip())
+            raise ConfigError(f"--set gives {key.strip()!r} twice ({first!r} and {item!r}); give it once")
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:

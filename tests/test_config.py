@@ -75,6 +75,8 @@ def test_parse_set_values_and_errors():
         "lr": 0.01, "normalize_features": False, "hidden_size": 16}
     with pytest.raises(ConfigError, match=r"--set 'lr': expected key=value"):
         parse_set(["lr"])
+    with pytest.raises(ConfigError, match=r"--set gives 'lr' twice \('lr=0.01' and ' lr=0.02'\)"):
+        parse_set(["lr=0.01", "dropout=0.5", " lr=0.02"])
 
 
 def test_cli_malformed_config_exits_2_and_writes_no_run_folder(cli, tmp_path, data_root):
