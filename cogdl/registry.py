@@ -10,7 +10,9 @@
 
 Each entry remembers where it comes from ("built-in", the plugin's distribution name, or the
 module that registered it). A name registered twice by different sources is an error that names
-both; built-in names are reserved. A lookup of an unknown name lists the closest valid ones.
+both; built-in names are reserved. A plugin that fails to import, or whose entry point takes a name
+already registered (a built-in's, another plugin's), is skipped with a warning that names both,
+so one plugin cannot break every command. A lookup of an unknown name lists the closest valid ones.
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class Registry:
                 continue
             finally:
                 self._plugin_source = None
+            taken = self._entries.get(ep.name)
+            if taken is not None and taken.obj is not obj:
+                warnings.warn(f"cogdl: plugin {dist!r} entry point {ep.name!r} ({ep.value}) is skipped: "
+                              f"{self.kind[:-1]} {ep.name!r} is {taken.source}'s ({_qualname(taken.obj)})")
+                continue
             self.add(ep.name, obj, dist, plugin=True)
 
     # -- lookup ------------------------------------------------------------------------------
