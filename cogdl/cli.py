@@ -459,11 +459,14 @@ def cmd_search(args) -> int:
 
     from cogdl import search
     from cogdl.config import parse_set
-    from cogdl.experiment import parse_seeds
+    from cogdl.experiment import parse_seeds, path_safe
     from cogdl.leaderboard import best_config
+    from cogdl.names import path_component
 
     if bool(args.storage) != bool(args.study_name):
         raise ConfigError("--storage and --study-name go together (a study is found by both)")
+    if args.study_name:
+        path_component(args.study_name, "--study-name")  # it names the study's folder under --out
     if args.n_trials < 1 or args.seeds_per_trial < 1:
         raise ConfigError("--n-trials and --seeds-per-trial must be >= 1")
     eval_seeds = parse_seeds(args.eval_seeds)
@@ -476,8 +479,8 @@ def cmd_search(args) -> int:
                               timeout=args.timeout, sampler_seed=args.sampler_seed, base=base,
                               data_root=args.data_root)
     best = study.best_trial
-    study_name = args.study_name or f"{args.task}-{args.dataset}-{args.model}"
-    folder = Path(args.out) / args.task / args.dataset / args.model / study_name
+    study_name = args.study_name or f"{args.task}-{path_safe(args.dataset)}-{args.model}"
+    folder = Path(args.out) / args.task / path_safe(args.dataset) / args.model / study_name
     entry = search.candidate_entry(args.task, args.model, args.dataset, {**base, **best.params}, eval_seeds,
                                    folder / "eval-runs", args.data_root, args.command_line)
     first = study.trials[0]

@@ -180,7 +180,7 @@ def require_data_parallel(task: str) -> None:
 
 def path_safe(name: str) -> str:
     """A dataset name usable as one folder name (`hgb:/data/x` -> `hgb_data_x`)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "dataset"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip("._").rstrip("_") or "dataset"
 
 
 def read_run_folder(run_dir: Path) -> tuple[dict, dict, dict]:

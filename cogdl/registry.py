@@ -25,6 +25,7 @@ from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from cogdl.errors import CogDLError, UnknownName, did_you_mean
+from cogdl.names import path_component
 
 BUILTIN = "built-in"
 
@@ -63,6 +64,7 @@ class Registry:
         return decorator
 
     def add(self, name: str, obj: Any, source: str, plugin: bool = False) -> None:
+        path_component(name, f"{self.kind[:-1]} name (registered by {source})")  # names become run-folder names
         old = self._entries.get(name)
         if old is not None:
             if old.obj is obj:
@@ -109,12 +111,10 @@ class Registry:
                 continue
             finally:
                 self._plugin_source = None
-            taken = self._entries.get(ep.name)
-            if taken is not None and taken.obj is not obj:
-                warnings.warn(f"cogdl: plugin {dist!r} entry point {ep.name!r} ({ep.value}) is skipped: "
-                              f"{self.kind[:-1]} {ep.name!r} is {taken.source}'s ({_qualname(taken.obj)})")
-                continue
-            self.add(ep.name, obj, dist, plugin=True)
+            try:  # a name taken (a built-in's, another plugin's) or unfit for a folder
+                self.add(ep.name, obj, dist, plugin=True)
+            except CogDLError as exc:
+                warnings.warn(f"cogdl: plugin {dist!r} entry point {ep.name!r} ({ep.value}) is skipped: {exc}")
 
     # -- lookup ------------------------------------------------------------------------------
     def get(self, name: str) -> Any:

@@ -78,18 +78,22 @@ def test_cli_list_all_kinds_in_text(cli):
 
 def test_a_plugin_taking_a_builtin_name_is_skipped_with_a_warning_and_the_rest_works(tmp_path):
     """A real distribution on the path (dist-info with entry points): its `gcn` clashes with the
-    built-in, its `clash_ok` does not; every command still works and `gcn` stays the built-in."""
+    built-in, its `../escape` cannot name a run folder, its `clash_ok` is fine; every command still
+    works and `gcn` stays the built-in."""
     (tmp_path / "clash_plugin.py").write_text("from cogdl.models.mlp import MLP\n\n\nclass Impostor(MLP):\n    pass\n\n\n"
                                               "class Fine(MLP):\n    pass\n")
     info = tmp_path / "cogdl_clash-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cogdl-clash\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[cogdl.models]\ngcn = clash_plugin:Impostor\nclash_ok = clash_plugin:Fine\n")
+    (info / "entry_points.txt").write_text("[cogdl.models]\ngcn = clash_plugin:Impostor\nclash_ok = clash_plugin:Fine\n"
+                                           "../escape = clash_plugin:Fine\n")
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     done = subprocess.run([sys.executable, "-m", "cogdl", "list", "models", "--json"], capture_output=True, text=True,
                           env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "plugin 'cogdl-clash' entry point 'gcn' (clash_plugin:Impostor) is skipped: model 'gcn' is built-in's" \
-        in done.stderr
+    assert "plugin 'cogdl-clash' entry point 'gcn' (clash_plugin:Impostor) is skipped: model name 'gcn' is " \
+        "registered twice: by built-in (cogdl.models.gcn.GCN) and by cogdl-clash" in done.stderr
+    assert "entry point '../escape' (clash_plugin:Fine) is skipped: model name (registered by cogdl-clash) " \
+        "'../escape' cannot name a file" in done.stderr
     models = {m["name"]: m for m in json.loads(done.stdout)}
     assert models["gcn"]["source"] == "built-in" and models["clash_ok"]["source"] == "cogdl-clash"

@@ -15,7 +15,11 @@ import pytest
 
 from cogdl import cli as cli_module
 from cogdl.data.atomic import write_files_atomically, write_folder_atomically
+from cogdl.errors import ConfigError
+from cogdl.leaderboard.files import load_leaderboard
 from cogdl.ops import cpu
+from cogdl.registry import Registry
+from helpers import REPO
 
 QUICK = ["train", "--task", "node_classification", "--model", "gcn", "--dataset", "cora", "--set", "epochs=1"]
 
@@ -75,3 +79,23 @@ def test_written_files_and_folders_take_the_umask(tmp_path, umask):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask
     assert stat.S_IMODE((folder / "a.json").stat().st_mode) == 0o666 & ~umask
     assert stat.S_IMODE((tmp_path / "data" / "b.bin").stat().st_mode) == 0o666 & ~umask
+
+
+def test_names_that_would_leave_their_folder_are_refused_before_anything_is_written(cli, tmp_path, data_root):
+    status, _, err = cli("data", "path", "../../x")
+    assert status == 2 and "dataset id '../../x' cannot name a file" in err
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 0.001, high: 0.1, log: true}\n")
+    out = tmp_path / "out"
+    status, _, err = cli("search", "--task", "node_classification", "--model", "gcn", "--dataset", "cora",
+                         "--space", str(space), "--n-trials", "1", "--storage", f"sqlite:///{tmp_path / 's.db'}",
+                         "--study-name", "../../escaped", "--out", str(out))
+    assert status == 2 and "--study-name '../../escaped' cannot name a file" in err
+    assert not out.exists() and not (tmp_path / "s.db").exists()
+    with pytest.raises(ConfigError, match=r"model name \(registered by tests\) '\.\./evil' cannot name a file"):
+        Registry("models", "cogdl.models").add("../evil", object(), "tests")
+    board = tmp_path / "board.yaml"
+    board.write_text(Path(REPO / "leaderboard/heterophily/node_classification.yaml").read_text()
+                     .replace("benchmark: heterophily", "benchmark: ../../charts-elsewhere", 1))
+    with pytest.raises(ConfigError, match=r"protocol: benchmark '\.\./\.\./charts-elsewhere' cannot name a file"):
+        load_leaderboard(board)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cogdl.config import load_yaml
 from cogdl.errors import DataError, UnknownName, did_you_mean
+from cogdl.names import path_component
 
 _CARD_KEYS = {"id", "title", "files", "license", "citation", "stats", "homepage", "archive", "notes"}
 _FILE_KEYS = {"name", "sha256", "urls"}
@@ -77,7 +78,7 @@ def card_ids() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def load_card(dataset_id: str) -> Card:
-    path = cards_dir() / f"{dataset_id}.yaml"
+    path = cards_dir() / f"{path_component(dataset_id, 'dataset id')}.yaml"
     if not path.is_file():
         raise UnknownName(f"no dataset card {path}{did_you_mean(dataset_id, card_ids())}")
     return parse_card(path)

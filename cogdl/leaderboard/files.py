@@ -30,6 +30,7 @@ import yaml
 
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError
+from cogdl.names import path_component
 
 PROTOCOL_KEYS = ("name", "benchmark", "task", "splits", "metrics", "higher_is_better", "variance_over", "std", "selection",
                  "unit")
@@ -121,6 +122,8 @@ def load_leaderboard(path: str | Path) -> dict[str, Any]:
     board = load_yaml(path, error=ConfigError)
     _check_keys(board, str(path), ("protocol", "entries"))
     _check_keys(board["protocol"], f"{path}: protocol", PROTOCOL_KEYS)
+    for key in ("benchmark", "task"):  # they name the file's chart, charts/<benchmark>-<task>.png
+        path_component(board["protocol"][key], f"{path}: protocol: {key}")
     metrics = board["protocol"]["metrics"]
     if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) for m in metrics):
         raise ConfigError(f"{path}: protocol: 'metrics' must be a list of metric names, the primary one first")
