@@ -17,7 +17,11 @@ A dataset is a folder of tab-separated text files (`.gz` read transparently, CRL
 
 Node ids start at 0 and each node type holds one contiguous id range, types in id order. The
 files present decide the task: `label.dat` + `label.dat.test` -> node classification,
-`link.dat.test` -> link prediction.
+`link.dat.test` -> link prediction. Values are checked against the format and the declarations:
+features must be finite; a node's labels sit on one line; the classes are those `info.dat`
+declares for the labelled type (`{"label.dat": {"node type": {"0": {"0": name, ...}}}}`), and a
+label outside them is an error; where `info.dat` declares none, the count is 1 + the largest
+label found. Each error names the file and line.
 
 Built-in ids: `hgb-dblp`, `hgb-acm`, `hgb-imdb`, `hgb-freebase` (node classification) and
 `hgb-lastfm`, `hgb-amazon`, `hgb-pubmed` (link prediction); their cards are in `datasets/`. Any
@@ -111,7 +115,14 @@ def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkData
     target_types = {t for _, t, _ in train + test}
     if len(target_types) != 1:
         raise DataError(f"{where}: labelled nodes of several types {sorted(target_types)}; HGB labels one type")
-    num_classes = 1 + max(c for _, _, labels in train + test for c in labels)
+    target_type = next(iter(target_types))
+    largest = max(c for _, _, labels in train + test for c in labels)
+    num_classes = info["label_classes"].get(target_type, 1 + largest)  # declared in info.dat, else inferred
+    if largest >= num_classes:
+        node, file_name = next((n, f) for f, rows in (("label.dat", train), ("label.dat.test", test))
+                               for n, _, labels in rows if max(labels) == largest)
+        raise DataError(f"{where}/{file_name}: node {node} has label {largest}; {where}/info.dat declares "
+                        f"{num_classes} classes (0..{num_classes - 1}) for node type {target_type}")
     multi_label = any(len(labels) != 1 for _, _, labels in train + test)
     num_nodes = int(offsets[-1])
     if multi_label:
@@ -128,7 +139,7 @@ def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkData
     if overlap:
         raise DataError(f"{where}: node {min(overlap)} is in both label.dat and label.dat.test")
     info_out = DatasetInfo(name, 0, num_classes, multi_label=multi_label, metric="macro_f1")
-    return HeteroNodeDataset(info=info_out, graph=graph, source=where, target_type=target_types.pop(), y=y,
+    return HeteroNodeDataset(info=info_out, graph=graph, source=where, target_type=target_type, y=y,
                              train_ids=train_ids, test_ids=test_ids)
 
 
@@ -144,11 +155,12 @@ def _lines(data: bytes, path: str):
             yield line_no, line.split("\t")
 
 
-def _int(value: str, path: str, line_no: int, what: str) -> int:
+def _int(value: str, path: str, line_no: int | None, what: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise DataError(f"{path}:{line_no}: {what} {value.strip()[:40]!r} is not an integer") from None
+        where = path if line_no is None else f"{path}:{line_no}"
+        raise DataError(f"{where}: {what} {value.strip()[:40]!r} is not an integer") from None
 
 
 def _parse_info(data: bytes | None, path: str) -> dict:
@@ -163,12 +175,20 @@ def _parse_info(data: bytes | None, path: str) -> dict:
         raise DataError(f"{path}: expected a JSON object")
     node_types = _section(raw, "node.dat", "node type", path)
     link_types = _section(raw, "link.dat", "link type", path)
-    out: dict = {"node_types": {}, "link_types": {}}
+    out: dict = {"node_types": {}, "link_types": {}, "label_classes": {}}
     for k, v in node_types.items():
         out["node_types"][int(k)] = str(v)
     for k, v in link_types.items():
         if isinstance(v, dict) and "start" in v and "end" in v:
-            out["link_types"][int(k)] = (int(v["start"]), int(v["end"]), str(v.get("meaning", k)))
+            ends = [_int(str(v[end]), path, None, f"link type {k}: {end!r} node type") for end in ("start", "end")]
+            out["link_types"][int(k)] = (*ends, str(v.get("meaning", k)))
+    for k, classes in _section(raw, "label.dat", "node type", path).items():
+        if not isinstance(classes, dict) or not classes or not all(c.isdigit() for c in classes):
+            raise DataError(f"{path}: 'label.dat' node type {k}: expected an object of class ids 0, 1, ... -> names")
+        ids = sorted(int(c) for c in classes)
+        if ids != list(range(len(ids))):
+            raise DataError(f"{path}: 'label.dat' node type {k}: class ids {ids} are not 0..{len(ids) - 1}")
+        out["label_classes"][int(k)] = len(ids)
     return out
 
 
@@ -238,7 +258,12 @@ def _parse_feature_rows(rows: list[str], line_nos: list[int], path: str) -> np.n
                 except ValueError:
                     raise DataError(f"{path}:{line_no}: feature value {value.strip()[:40]!r} is not a number") from None
         raise
-    return values.reshape(len(rows), width)
+    values = values.reshape(len(rows), width)
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite.all(1))[0])
+        raise DataError(f"{path}:{line_nos[row]}: feature value {values[row][~finite[row]][0]} is not finite")
+    return values
 
 
 def _parse_links(data: bytes, path: str, node_type_of: np.ndarray, link_meta: dict,
@@ -275,12 +300,15 @@ def _parse_links(data: bytes, path: str, node_type_of: np.ndarray, link_meta: di
         heads.setdefault(link_type, []).append(head)
         tails.setdefault(link_type, []).append(tail)
         weights.setdefault(link_type, []).append(weight)
+    if not heads:
+        raise DataError(f"{path}: no links")
     return [Relation(r, link_meta[r][2], link_meta[r][0], link_meta[r][1], torch.tensor(heads[r]),
                      torch.tensor(tails[r]), torch.tensor(weights[r])) for r in sorted(heads)]
 
 
 def _parse_labels(data: bytes, path: str, node_type_of: np.ndarray) -> list[tuple[int, int, list[int]]]:
-    out = []
+    """`(node, type, labels)` per line; a node's labels (several for a multi-label set) are one line."""
+    out, first_line = [], {}
     for line_no, fields in _lines(data, path):
         if len(fields) != 4:
             raise DataError(f"{path}:{line_no}: expected 4 tab-separated columns (id, name, type, labels), "
@@ -294,6 +322,10 @@ def _parse_labels(data: bytes, path: str, node_type_of: np.ndarray) -> list[tupl
         labels = [_int(v, path, line_no, "label") for v in fields[3].split(",")]
         if min(labels) < 0:
             raise DataError(f"{path}:{line_no}: negative label {min(labels)}")
+        if node in first_line:
+            raise DataError(f"{path}:{line_no}: node {node} is labelled again (first on line {first_line[node]}); "
+                            "give a node's labels on one line, comma-separated")
+        first_line[node] = line_no
         out.append((node, node_type, labels))
     if not out:
         raise DataError(f"{path}: no labelled nodes")

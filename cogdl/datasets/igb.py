@@ -146,7 +146,11 @@ def load_igb(dataset_id: str, root: Path) -> IIDGraphsDataset:
     if manifest.get("source_files") != _source_files(spec.card_id):
         raise DataError(f"{manifest_path}: built from other {spec.card_id} files than its card lists; "
                         f"rebuild with `cogdl data build {dataset_id}`")
-    arrays = np.load(io.BytesIO(data), allow_pickle=False)
+    try:  # read every array now: an object array (a pickle) fails here, not halfway through the graphs
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in ("nodes", "node_ptr", "edges", "edge_ptr", "split")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"{folder / manifest['file']}: not an npz of IGB's plain arrays ({exc})") from None
     source = spec.load(root)
     position = {int(i): k for k, i in enumerate(source.ids)}
     graphs = []

@@ -151,7 +151,7 @@ def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_roo
     for k, p in enumerate(planned):
         for seeds in p.units():
             key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seeds[0] if len(seeds) == 1 else seeds)
-            saved = store.saved(key)
+            saved = store.saved(key, needs=(p.metric, "seconds"))  # what compare() reads of each record
             if saved is None:
                 todo.append((k, p, seeds, key))
             else:

@@ -34,15 +34,21 @@ class RunStore:
         self.folder, self.commit, self.resume = folder, commit, resume
         self.reused = 0
 
-    def saved(self, key: str) -> list[dict] | None:
+    def saved(self, key: str, needs: tuple[str, ...] = ()) -> list[dict] | None:
         """The records of unit `key` saved by an earlier invocation (only with `resume`), each
-        tagged with the commit it ran at."""
+        tagged with the commit it ran at; each record must hold a number under every name in `needs`."""
         path = self.folder / f"{key}.json"
         if not self.resume or not path.exists():
             return None
         try:
             saved = json.loads(path.read_text())
             records = [{**record, "commit": saved["commit"]} for record in saved["records"]]
+            if not records:
+                raise ValueError("no records")
+            for record in records:
+                lacking = [name for name in needs if not isinstance(record.get(name), (int, float))]
+                if lacking:
+                    raise KeyError(f"a record has no number {lacking[0]!r}")
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{path}: not a saved reproduction run ({exc.__class__.__name__}: {exc}); "
                             f"delete it or run without --resume") from None

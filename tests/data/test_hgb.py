@@ -1,6 +1,8 @@
 """HGB folders: the real DBLP files, generated folders in the format, and malformed files."""
 
 import gzip
+import json
+import shutil
 
 import pytest
 import torch
@@ -120,3 +122,47 @@ def test_real_lastfm_link_prediction_files_load_with_the_names_of_their_info_dat
         (0, "user-artist", 0, 1), (1, "user-user", 0, 0), (2, "artist-tag", 1, 2)]
     assert dataset.graph.counts == [1892, 17632, 1088] and sorted(dataset.test_links) == [0]
     assert dataset.test_links[0][0].numel() == 18567
+
+
+def _edit(path, old, new, count=1):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, count))
+
+
+def test_hgb_values_are_checked_against_the_format_and_the_declarations(tmp_path):
+    folder = write_node_classification_folder(tmp_path / "nc")
+    info = json.loads((folder / "info.dat").read_text())
+    info["label.dat"] = {"node type": {"0": {"0": "a", "1": "b", "2": "c"}}}
+    (folder / "info.dat").write_text(json.dumps(info))
+    assert load_hgb_folder(folder).info.num_classes == 3  # declared, and every label within them
+    cases = []
+    nan = tmp_path / "nan"
+    shutil.copytree(folder, nan)
+    first_row = (nan / "node.dat").read_text().splitlines()[0]
+    _edit(nan / "node.dat", first_row, first_row.rsplit("\t", 1)[0] + "\tnan,1.0,2.0")
+    cases.append((nan, r"nan/node.dat:1: feature value nan is not finite"))
+    wide = tmp_path / "wide"
+    shutil.copytree(folder, wide)
+    line = (wide / "label.dat").read_text().splitlines()[0]
+    _edit(wide / "label.dat", line, line.rsplit("\t", 1)[0] + "\t7")
+    cases.append((wide, rf"wide/label.dat: node {line.split()[0]} has label 7; .*wide/info.dat declares 3 classes "
+                        r"\(0..2\) for node type 0"))
+    empty = tmp_path / "empty"
+    shutil.copytree(folder, empty)
+    (empty / "link.dat").write_text("")
+    cases.append((empty, r"empty/link.dat: no links"))
+    typed = tmp_path / "typed"
+    shutil.copytree(folder, typed)
+    info["link.dat"]["link type"]["0"]["start"] = "paper"
+    (typed / "info.dat").write_text(json.dumps(info))
+    cases.append((typed, r"typed/info.dat: link type 0: 'start' node type 'paper' is not an integer"))
+    twice = tmp_path / "twice"
+    shutil.copytree(folder, twice)
+    lines = (twice / "label.dat").read_text().splitlines()
+    (twice / "label.dat").write_text("\n".join(lines + [lines[0].rsplit("\t", 1)[0] + "\t2"]) + "\n")
+    cases.append((twice, rf"twice/label.dat:{len(lines) + 1}: node {lines[0].split()[0]} is labelled again "
+                         r"\(first on line 1\)"))
+    for path, message in cases:
+        with pytest.raises(DataError, match=message):
+            load_hgb_folder(path)

@@ -71,6 +71,20 @@ def test_igb_load_rejects_a_changed_npz_and_names_the_build_command(igb_root):
         load_igb("igb-cora", igb_root)
 
 
+def test_igb_load_refuses_an_npz_of_object_arrays_with_a_data_error(igb_root):
+    build_igb("igb-cora", igb_root, graphs=2, walk_length=50)
+    folder = igb_root / "igb-cora"
+    with np.load(folder / "igb-cora.npz") as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["nodes"] = np.array([list(arrays["nodes"])], dtype=object)  # a pickle inside the npz
+    np.savez(folder / "igb-cora.npz", **arrays)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["sha256"] = _sha(folder / "igb-cora.npz")  # the checksum agrees: the arrays themselves are refused
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=r"igb-cora.npz: not an npz of IGB's plain arrays \(Object arrays cannot"):
+        load_igb("igb-cora", igb_root)
+
+
 def test_igb_dataset_without_its_protocol_is_a_one_line_error_naming_it(igb_root, cli):
     build_igb("igb-citeseer", igb_root, graphs=2, walk_length=50)
     status, _, err = cli("train", "--task", "node_classification", "--model", "gcn", "--dataset", "igb-citeseer",
