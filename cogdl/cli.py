@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogdl", description="Graph-learning research toolkit and benchmark suite.")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback behind an error (e.g. one raised inside a plugin model's code)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="threads this command computes with, shared among its --jobs processes (default: "
+                             "$COGDL_THREADS, else the cores it may use); see cogdl.threads")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a model on a dataset for a task over seeds")
@@ -112,10 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("env", help="print versions and devices")
 
     bench = sub.add_parser("bench", help="time kernels and training epochs against torch.sparse, PyG and DGL")
-    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling", "capacity"),
+    bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling", "capacity",
+                                        "load"),
                        help="ops: kernels; train: GCN/GAT epochs against PyG and DGL, and epochs with compressed "
                             "activations (GCN, GraphSAGE, GAT, 3 x 256, 32/8/4/2 bits); capacity: the widest of those "
-                            "three that trains within --budget-mb, activations as they are and in 2 bits; graphmae: GraphMAE steps against eq. 3 as "
+                            "three that trains within --budget-mb, activations as they are and in 2 bits; load: GCN/GAT fits beside 0, 1 and 2 busy processes; graphmae: GraphMAE steps against eq. 3 as "
                             "written; features: a first layer on sparse bag-of-words features; "
                             "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog; sampling: neighbour "
                             "sampling for mini-batches against DGL")
@@ -127,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--budget-mb", type=float, default=1024,
                        help="capacity: the memory that model, optimiser and activations may add (default 1024)")
     bench.add_argument("--num-layers", type=int, default=3, help="capacity: layers of each model (default 3)")
-    bench.add_argument("--models", nargs="+", default=["gcn", "graphsage", "gat"], help="capacity: the models")
+    bench.add_argument("--models", nargs="+", default=None,
+                       help="capacity: the models (default gcn graphsage gat); load: (default gcn gat)")
+    bench.add_argument("--datasets", nargs="+", default=["cora", "pubmed"], help="load: the datasets")
+    bench.add_argument("--epochs", type=int, default=50, help="load: epochs of each timed fit (default 50)")
     bench.add_argument("--data-root")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--markdown", help="also write the table into this Markdown file (its bench:<what> block)")
@@ -202,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(argv)
     debug = args.debug or os.environ.get("COGDL_DEBUG", "") not in ("", "0")
     try:
+        use_threads(args.threads)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("cogdl: interrupted", file=sys.stderr)
@@ -217,6 +225,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cogdl: internal error: {type(exc).__name__}: {first_line(exc)}; traceback saved to "
               f"{save_traceback(exc)} (--debug or COGDL_DEBUG=1 shows it)", file=sys.stderr)
         return 1
+
+
+def use_threads(requested: int | None) -> None:
+    """`--threads` into the environment (worker processes inherit it), then this process's share."""
+    from cogdl.threads import ENV, threads_for
+
+    if requested is not None:
+        if requested < 1:
+            raise ConfigError(f"--threads {requested}: expected a number >= 1")
+        os.environ[ENV] = str(requested)
+    import torch
+
+    torch.set_num_threads(threads_for(1))
 
 
 def add_executor_flags(parser) -> None:
@@ -428,11 +449,24 @@ def cmd_bench(args) -> int:
     from cogdl.experiment import pick_device
 
     device = str(pick_device(args.device))
+    if args.what == "load":
+        from cogdl import bench_load
+
+        report = bench_load.run_load(args.models or ("gcn", "gat"), args.datasets, args.epochs, args.rounds,
+                                     data_root=args.data_root)
+        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
+              f"{report['machine']['omp_wait']}, {args.rounds} interleaved rounds")
+        print(bench_load.load_table(report["results"]))
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+            print(args.json)
+        return 0
     if args.what == "ops":
         widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
     elif args.what == "capacity":
-        report = bench.run_capacity(device, args.budget_mb, args.data_root, args.models, num_layers=args.num_layers)
+        report = bench.run_capacity(device, args.budget_mb, args.data_root, args.models or ["gcn", "graphsage", "gat"],
+                                    num_layers=args.num_layers)
     else:
         report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
     if args.what == "capacity":

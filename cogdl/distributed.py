@@ -20,6 +20,8 @@ import sys
 import torch
 import torch.distributed as dist
 
+from cogdl.threads import threads_for
+
 
 def world() -> tuple[int, int]:
     """`(rank, world_size)` of this process; `(0, 1)` outside a process group."""
@@ -79,8 +81,8 @@ def free_port() -> int:
 
 def launch(nproc: int, argv: list[str]) -> int:
     """Run `cogdl <argv>` as `nproc` processes on this machine under torchrun (loopback rendezvous);
-    the exit status of the group. Each process gets `cpu_count // nproc` threads."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // nproc))}
+    the exit status of the group. The processes share the thread budget (`cogdl.threads`)."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads_for(nproc))}
     command = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc}", "--nnodes=1",
                "--master-addr=127.0.0.1", f"--master-port={free_port()}", "-m", "cogdl", *argv]
     return subprocess.call(command, env=env)

@@ -1,8 +1,8 @@
 """Where independent runs execute: local processes, or tasks on a Ray cluster.
 
 `map_runs(function, calls, ...)` is `[function(*call) for call in calls]`, run
-- `local`: in this process (`jobs` 1) or in `jobs` spawned worker processes, each with
-  `cpu_count // jobs` torch threads (a run's values repeat at the same thread count);
+- `local`: in this process (`jobs` 1) or in `jobs` spawned worker processes that share the
+  thread budget (`cogdl.threads.threads_for`; a run's values repeat at the same thread count);
 - `ray`: each call a Ray task (Moritz et al., "Ray: A Distributed Framework for Emerging AI
   Applications", OSDI 2018) on the cluster at `address` (`ray start --head` on one machine,
   `ray start --address HEAD:PORT` on the others; default `RAY_ADDRESS`, else a Ray instance
@@ -26,6 +26,7 @@ from typing import Any, Callable
 import torch
 
 from cogdl.errors import ConfigError
+from cogdl.threads import threads_for
 
 EXECUTORS = ("local", "ray")
 
@@ -53,7 +54,7 @@ def map_runs(function: Callable, calls: list[tuple], jobs: int = 1, initializer:
         for index, call in enumerate(calls):
             finished(index, function(*call))
         return results
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = threads_for(jobs)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_init_worker,
                              initargs=(threads, initializer, initargs)) as pool:
         futures = {pool.submit(function, *call): index for index, call in enumerate(calls)}

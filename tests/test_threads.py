@@ -1,0 +1,64 @@
+"""Threads on a busy machine (`cogdl.threads`): the budget and its share per process, the OpenMP
+wait settings put in place before torch loads, and `cogdl bench load` end to end (its timings are
+measured by the command, not asserted here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from cogdl.errors import ConfigError
+from cogdl.threads import ENV, thread_budget, threads_for, usable_cores
+
+
+def test_the_budget_is_shared_among_jobs(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    assert thread_budget() == usable_cores() == len(os.sched_getaffinity(0))
+    assert threads_for(usable_cores() + 5) == 1
+    monkeypatch.setenv(ENV, "6")
+    assert (threads_for(1), threads_for(2), threads_for(4), threads_for(8)) == (6, 3, 1, 1)
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(ENV, bad)
+        with pytest.raises(ConfigError, match=f"{ENV}='{bad}'"):
+            threads_for(1)
+
+
+def test_cli_threads_sets_this_process_and_its_workers(cli, monkeypatch):
+    old = torch.get_num_threads()
+    monkeypatch.setenv(ENV, str(old))  # restored after the test, with the thread count below
+    try:
+        status, out, _ = cli("--threads", "1", "env")
+        assert status == 0 and json.loads(out)["torch_threads"] == 1 and os.environ[ENV] == "1"
+        status, _, err = cli("--threads", "0", "env")
+        assert status == 2 and "--threads 0: expected a number >= 1" in err
+    finally:
+        torch.set_num_threads(old)
+
+
+@pytest.mark.parametrize("given, expected", [({}, "1000 1"), ({"OMP_WAIT_POLICY": "ACTIVE"}, "None None"),
+                                             ({"GOMP_SPINCOUNT": "50"}, "50 1")])
+def test_importing_cogdl_shortens_the_openmp_spin_unless_the_environment_sets_it(given, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
+    code = "import os, cogdl; print(os.environ.get('GOMP_SPINCOUNT'), os.environ.get('KMP_BLOCKTIME'))"
+    done = subprocess.run([sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == expected, done.stderr
+
+
+def test_bench_load_times_each_case_beside_zero_one_and_two_busy_processes(tmp_path, data_root):
+    out = tmp_path / "load.json"
+    done = subprocess.run([sys.executable, "-m", "cogdl", "bench", "load", "--datasets", "cora", "--models", "gcn",
+                           "--epochs", "3", "--rounds", "1", "--json", str(out)], capture_output=True, text=True,
+                          env={**os.environ, "COGDL_DATA": str(data_root)}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(out.read_text())["results"]
+    assert [(r["model"], r["dataset"], r["busy"]) for r in rows] == [("gcn", "cora", b) for b in (0, 1, 2)]
+    assert rows[0]["slowdown_median"] == 1.0 and all(r["median_s"] > 0 for r in rows)
+    assert "GOMP_SPINCOUNT=1000" in done.stdout
+    leftover = subprocess.run(["pgrep", "-f", "while True:"], capture_output=True, text=True).stdout.split()
+    assert not leftover  # the busy processes are gone
