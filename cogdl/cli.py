@@ -449,19 +449,16 @@ def cmd_bench(args) -> int:
     from cogdl.experiment import pick_device
 
     device = str(pick_device(args.device))
+    if args.what == "load" and args.markdown:
+        raise ConfigError("cogdl bench load: --markdown is not offered; --json keeps the results")
     if args.what == "load":
         from cogdl import bench_load
 
         report = bench_load.run_load(args.models or ("gcn", "gat"), args.datasets, args.epochs, args.rounds,
                                      data_root=args.data_root)
-        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
-              f"{report['machine']['omp_wait']}, {args.rounds} interleaved rounds")
-        print(bench_load.load_table(report["results"]))
-        if args.json:
-            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-            print(args.json)
-        return 0
-    if args.what == "ops":
+        header = f"{report['machine']['omp_wait']}, {args.rounds} interleaved rounds"
+        table = bench_load.load_table(report["results"])
+    elif args.what == "ops":
         widths = args.width or ([64, 256] if device.startswith("cuda") else [64])
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
     elif args.what == "capacity":
@@ -470,13 +467,13 @@ def cmd_bench(args) -> int:
     else:
         report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
     if args.what == "capacity":
-        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
-              f"{args.num_layers} layers, budget {args.budget_mb:g} MB")
-        print(bench.capacity_table(report["results"]))
-    else:
-        print(f"{report['machine']['devices']}, torch threads {report['machine']['torch_threads']}, "
-              f"{args.rounds} interleaved rounds, medians")
-        print(bench.format_rows(report["results"]))
+        header = f"{args.num_layers} layers, budget {args.budget_mb:g} MB"
+        table = bench.capacity_table(report["results"])
+    elif args.what != "load":
+        header, table = f"{args.rounds} interleaved rounds, medians", bench.format_rows(report["results"])
+    machine = report["machine"]
+    print(f"{machine['devices']}, torch threads {machine['torch_threads']}, {header}")
+    print(table)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(args.json)
