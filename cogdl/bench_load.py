@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-SPIN = "while True:\n    pass\n"
+BUSY_MARK = "cogdl bench load: busy process"
+SPIN = f"# {BUSY_MARK}\nwhile True:\n    pass\n"
 WAIT_SETTINGS = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
 
 

@@ -12,6 +12,7 @@ import sys
 import pytest
 import torch
 
+from cogdl.bench_load import BUSY_MARK
 from cogdl.errors import ConfigError
 from cogdl.threads import ENV, thread_budget, threads_for, usable_cores
 
@@ -60,5 +61,5 @@ def test_bench_load_times_each_case_beside_zero_one_and_two_busy_processes(tmp_p
     assert [(r["model"], r["dataset"], r["busy"]) for r in rows] == [("gcn", "cora", b) for b in (0, 1, 2)]
     assert rows[0]["slowdown_median"] == 1.0 and all(r["median_s"] > 0 for r in rows)
     assert "GOMP_SPINCOUNT=1000" in done.stdout
-    leftover = subprocess.run(["pgrep", "-f", "while True:"], capture_output=True, text=True).stdout.split()
+    leftover = subprocess.run(["pgrep", "-f", BUSY_MARK], capture_output=True, text=True).stdout.split()
     assert not leftover  # the busy processes are gone
