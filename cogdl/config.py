@@ -106,6 +106,9 @@ def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if isinstance(key, (list, dict, set)):
+            raise yaml.constructor.ConstructorError(None, None, f"a key is a {type(key).__name__}; keys are plain "
+                                                    "values", key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
@@ -124,6 +127,8 @@ def load_yaml(path: str | Path, error=ConfigError) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
@@ -131,6 +136,8 @@ def load_yaml(path: str | Path, error=ConfigError) -> Any:
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise error(f"{where}: invalid YAML: {problem}") from None
+    except (ValueError, RecursionError) as exc:  # a value PyYAML cannot build (a timestamp 2020-13-01), nesting too deep
+        raise error(f"{path}: invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:

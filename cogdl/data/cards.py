@@ -92,6 +92,8 @@ def parse_card(path: Path) -> Card:
 
     if not isinstance(data, dict):
         fail("expected a mapping")
+    if not all(isinstance(key, str) for key in data):
+        fail(f"key {next(k for k in data if not isinstance(k, str))!r}: keys are names")
     unknown = set(data) - _CARD_KEYS
     if unknown:
         fail(f"unknown key {sorted(unknown)[0]!r}{did_you_mean(sorted(unknown)[0], _CARD_KEYS)}")
@@ -100,10 +102,16 @@ def parse_card(path: Path) -> Card:
         fail(f"missing key {sorted(missing)[0]!r}")
     if data["id"] != path.stem:
         fail(f"id {data['id']!r} does not match the file name {path.stem!r}")
+    if not isinstance(data["files"] or [], list):
+        fail("files: expected a list of {name, sha256, urls}")
+    if not isinstance(data["stats"], dict):
+        fail("stats: expected a mapping of statistic names to values")
     files = []
     for i, entry in enumerate(data["files"] or []):
         if not isinstance(entry, dict) or set(entry) != _FILE_KEYS:
             fail(f"files[{i}]: expected exactly the keys {sorted(_FILE_KEYS)}")
+        if not isinstance(entry["name"], str) or not isinstance(entry["urls"] or [], list):
+            fail(f"files[{i}]: expected a file name and a list of urls")
         sha = None if entry["sha256"] is None else str(entry["sha256"]).lower()
         if sha is not None and (len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha)):
             fail(f"files[{i}] ({entry['name']}): sha256 must be 64 hex digits (or null: not pinned)")

@@ -40,6 +40,7 @@ from cogdl.data.cards import load_card
 from cogdl.data.dataset import DatasetInfo, HeteroLinkDataset, HeteroNodeDataset
 from cogdl.data.hetero_graph import HeteroGraph, Relation
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
+from cogdl.data.text_fields import decode, integer, number
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
@@ -145,28 +146,21 @@ def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkData
 
 def _lines(data: bytes, path: str):
     """`(line_no, fields)` of each non-empty line, split on tabs, CRLF tolerated."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    for line_no, line in enumerate(text.split("\n"), start=1):
+    for line_no, line in enumerate(decode(data, path).split("\n"), start=1):
         line = line.rstrip("\r")
         if line.strip():
             yield line_no, line.split("\t")
 
 
 def _int(value: str, path: str, line_no: int | None, what: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        where = path if line_no is None else f"{path}:{line_no}"
-        raise DataError(f"{where}: {what} {value.strip()[:40]!r} is not an integer") from None
+    return integer(value, path if line_no is None else f"{path}:{line_no}", what)
 
 
 def _parse_info(data: bytes | None, path: str) -> dict:
     """Node type names and link types `{id: (start_type, end_type)}` from `info.dat`, if given."""
+    out: dict = {"node_types": {}, "link_types": {}, "label_classes": {}}
     if data is None:
-        return {}
+        return out
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -175,7 +169,6 @@ def _parse_info(data: bytes | None, path: str) -> dict:
         raise DataError(f"{path}: expected a JSON object")
     node_types = _section(raw, "node.dat", "node type", path)
     link_types = _section(raw, "link.dat", "link type", path)
-    out: dict = {"node_types": {}, "link_types": {}, "label_classes": {}}
     for k, v in node_types.items():
         out["node_types"][int(k)] = str(v)
     for k, v in link_types.items():
@@ -281,10 +274,7 @@ def _parse_links(data: bytes, path: str, node_type_of: np.ndarray, link_meta: di
         head = _int(fields[0], path, line_no, "head node id")
         tail = _int(fields[1], path, line_no, "tail node id")
         link_type = _int(fields[2], path, line_no, "link type")
-        try:
-            weight = float(fields[3])
-        except ValueError:
-            raise DataError(f"{path}:{line_no}: link weight {fields[3].strip()[:40]!r} is not a number") from None
+        weight = number(fields[3], f"{path}:{line_no}", "link weight")
         for node in (head, tail):
             if not 0 <= node < num_nodes:
                 raise DataError(f"{path}:{line_no}: node id {node} out of range [0, {num_nodes}) of node.dat")

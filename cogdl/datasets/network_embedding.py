@@ -33,6 +33,7 @@ from cogdl.data.cards import load_card
 from cogdl.data.dataset import DatasetInfo, LabelledGraphDataset
 from cogdl.data.graph import Graph
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
+from cogdl.data.text_fields import decode, integer, number
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
@@ -103,8 +104,8 @@ def parse_edge_list(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray, np
         if len(fields) not in (2, 3):
             raise DataError(f"{path}:{line_no}: expected 2 or 3 whitespace-separated columns "
                             f"(node, node[, weight]), found {len(fields)}")
-    ends = np.array([[_integer(v, path, n, "node id") for v in fields[:2]] for n, fields in lines], dtype=np.int64)
-    weight = np.array([_number(fields[2], path, n) if len(fields) == 3 else 1.0 for n, fields in lines],
+    ends = np.array([[integer(v, f"{path}:{n}", "node id") for v in fields[:2]] for n, fields in lines], dtype=np.int64)
+    weight = np.array([number(fields[2], f"{path}:{n}", "edge weight") if len(fields) == 3 else 1.0 for n, fields in lines],
                       dtype=np.float32)
     ids, renumbered = np.unique(ends, return_inverse=True)
     renumbered = renumbered.reshape(-1, 2)
@@ -118,7 +119,7 @@ def parse_communities(data: bytes, path: Path, ids: np.ndarray) -> np.ndarray:
         raise DataError(f"{path}: no classes")
     labels = np.zeros((ids.size, len(rows)), dtype=bool)
     for c, (line_no, fields) in enumerate(rows):
-        members = np.array([_integer(v, path, line_no, "node id") for v in fields], dtype=np.int64)
+        members = np.array([integer(v, f"{path}:{line_no}", "node id") for v in fields], dtype=np.int64)
         at = np.searchsorted(ids, members)
         absent = np.flatnonzero((at >= ids.size) | (ids[np.minimum(at, ids.size - 1)] != members))
         if absent.size:
@@ -128,25 +129,7 @@ def parse_communities(data: bytes, path: Path, ids: np.ndarray) -> np.ndarray:
 
 
 def _lines(data: bytes, path: Path) -> list[tuple[int, list[str]]]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return [(n, line.split()) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-
-
-def _integer(value: str, path: Path, line_no: int, what: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise DataError(f"{path}:{line_no}: {what} {value[:40]!r} is not an integer") from None
-
-
-def _number(value: str, path: Path, line_no: int) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise DataError(f"{path}:{line_no}: edge weight {value[:40]!r} is not a number") from None
+    return [(n, line.split()) for n, line in enumerate(decode(data, path).split("\n"), start=1) if line.strip()]
 
 
 for _id in MAT_FILES:

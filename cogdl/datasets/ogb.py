@@ -22,7 +22,6 @@ nodes, 61,859,140 edges, 100 features, 47 classes, `sales_ranking` split.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import torch
 from cogdl.data.atomic import staged_file
 from cogdl.data.dataset import DatasetInfo, NodeSplitDataset
 from cogdl.data.graph import Graph, csr_from_coo
+from cogdl.data.root import read_plain_or_gz
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
@@ -39,39 +39,51 @@ CACHE = "cogdl-binary"
 SPLIT_FILES = {"train": "train.csv.gz", "val": "valid.csv.gz", "test": "test.csv.gz"}
 
 
-def read_csv_gz(path: Path, dtype, columns: int | None = None) -> np.ndarray:
+def read_csv_gz(path: Path, dtype, columns: int | None = None, first_line_width: bool = False,
+                missing: bool = False) -> np.ndarray:
     """The numbers of a comma-separated `.csv.gz` (or plain `.csv`), one row per line, as `[rows, columns]`
-    (or `[rows]` when `columns` is None); a `DataError` with `path:line` for the first bad line."""
+    (or `[rows]` when `columns` is None; the first line's width with `first_line_width`). Integers must
+    be non-negative int64 values; floats finite, or `nan` where `missing`. A `DataError` with
+    `path:line` for the first bad line."""
     if not path.is_file() and path.with_suffix("").is_file():
         path = path.with_suffix("")
-    try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as handle:
-            text = handle.read()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{path}: unreadable ({exc})") from None
+    text = read_plain_or_gz(path)
     lines = text.count(b"\n") + (0 if text.endswith(b"\n") or not text else 1)
-    width = 1 if columns is None else columns
+    width = text.split(b"\n", 1)[0].count(b",") + 1 if first_line_width else 1 if columns is None else columns
     try:
-        values = np.array(text.replace(b",", b" ").split(), dtype=np.float64 if dtype != np.int64 else np.int64)
-    except ValueError:
+        parsed = np.array(text.replace(b",", b" ").split(), dtype=np.int64 if dtype == np.int64 else np.float64)
+        values = _as(parsed, dtype)
+    except (ValueError, OverflowError):
         values = None
-    if values is None or values.size != lines * width or (dtype == np.int64 and values.size and values.min() < 0):
-        _raise_first_bad_line(path, text, width, dtype)
-    return values.astype(dtype, copy=False).reshape(lines, width) if columns is not None else values.astype(dtype)
+    if values is None or values.size != lines * width or not _allowed(values, dtype, missing).all():
+        _raise_first_bad_line(path, text, width, dtype, missing)
+    return values.reshape(lines, width) if columns is not None or first_line_width else values
 
 
-def _raise_first_bad_line(path: Path, text: bytes, width: int, dtype) -> None:
-    for number, line in enumerate(text.splitlines(), 1):
-        fields = line.split(b",")
+def _as(values: np.ndarray, dtype) -> np.ndarray:
+    """`values` in `dtype`; a float beyond float32's range becomes inf there (and is then refused)."""
+    with np.errstate(over="ignore"):
+        return values.astype(dtype, copy=False)
+
+
+def _allowed(values: np.ndarray, dtype, missing: bool) -> np.ndarray:
+    if dtype == np.int64:
+        return values >= 0
+    return np.isfinite(values) | (np.isnan(values) if missing else False)
+
+
+def _raise_first_bad_line(path: Path, text: bytes, width: int, dtype, missing: bool) -> None:
+    what = "non-negative integers" if dtype == np.int64 else "finite numbers" + (" or nan" if missing else "")
+    for number, line in enumerate(text.split(b"\n"), 1):
+        if not line and number > text.count(b"\n"):
+            break
         try:
-            parsed = [int(f) if dtype == np.int64 else float(f) for f in fields]
-        except ValueError:
-            raise DataError(f"{path}:{number}: expected {width} comma-separated "
-                            f"{'non-negative integers' if dtype == np.int64 else 'numbers'}, found {line[:80]!r}") from None
-        if len(parsed) != width or (dtype == np.int64 and min(parsed) < 0):
-            raise DataError(f"{path}:{number}: expected {width} comma-separated "
-                            f"{'non-negative integers' if dtype == np.int64 else 'numbers'}, found {line[:80]!r}")
+            parsed = _as(np.array([int(f) if dtype == np.int64 else float(f) for f in line.split(b",")],
+                                  dtype=np.int64 if dtype == np.int64 else np.float64), dtype)
+        except (ValueError, OverflowError):
+            parsed = None
+        if parsed is None or parsed.size != width or not _allowed(parsed, dtype, missing).all():
+            raise DataError(f"{path}:{number}: expected {width} comma-separated {what}, found {line[:80]!r}")
     raise DataError(f"{path}: unreadable numbers")
 
 
@@ -89,6 +101,11 @@ def load_ogbn_folder(folder: Path, split_name: str | None = None, name: str | No
                         f"{num_nodes} nodes")
     if labels.shape[0] != num_nodes:
         raise DataError(f"{folder / 'raw' / 'node-label.csv.gz'}: {labels.shape[0]} labels for {num_nodes} nodes")
+    if num_nodes == 0:
+        raise DataError(f"{folder / 'raw' / 'node-feat.csv.gz'}: no nodes")
+    if not 0 <= int(labels.max()) < num_nodes:  # the class count is 1 + the largest id
+        raise DataError(f"{folder / 'raw' / 'node-label.csv.gz'}: " + (
+            "no node has a label" if labels.max() < 0 else f"class id {int(labels.max())} for {num_nodes} nodes"))
     masks = {}
     for split, ids in arrays["splits"].items():
         if ids.size and int(ids.max()) >= num_nodes:
@@ -129,11 +146,8 @@ def _cached_arrays(folder: Path, split_dir: Path) -> dict:
     if all((cache / f"{n}.npy").is_file() for n in names):
         loaded = {n: np.load(cache / f"{n}.npy", mmap_mode="c", allow_pickle=False) for n in names}
     else:
-        labels = read_csv_gz(raw[2], np.float64)
-        if np.isnan(labels).any():
-            labels = np.where(np.isnan(labels), -1, labels)
-        loaded = {"edge": read_csv_gz(raw[0], np.int64, 2), "x": read_csv_gz(raw[1], np.float32, _width(raw[1])),
-                  "y": labels.astype(np.int64)}
+        loaded = {"edge": read_csv_gz(raw[0], np.int64, 2), "x": read_csv_gz(raw[1], np.float32, first_line_width=True),
+                  "y": _labels(read_csv_gz(raw[2], np.float64, missing=True), raw[2])}
         loaded.update({f"split_{s}": read_csv_gz(split_dir / f, np.int64) for s, f in SPLIT_FILES.items()})
         try:
             for n in names:
@@ -145,13 +159,14 @@ def _cached_arrays(folder: Path, split_dir: Path) -> dict:
             "splits": {s: loaded[f"split_{s}"] for s in SPLIT_FILES}}
 
 
-def _width(path: Path) -> int:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as handle:
-            return handle.readline().count(b",") + 1
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{path}: unreadable ({exc})") from None
+def _labels(values: np.ndarray, path: Path) -> np.ndarray:
+    """Class ids as int64, -1 where `nan` (unlabelled); a fractional or negative id is an error."""
+    labelled = ~np.isnan(values)
+    bad = labelled & ((values < 0) | (values != np.floor(values)) | (values >= 2**31))
+    if bad.any():
+        line = int(np.flatnonzero(bad)[0]) + 1
+        raise DataError(f"{path}:{line}: expected a class id (a non-negative integer) or nan, found {values[line - 1]}")
+    return np.where(labelled, values, -1).astype(np.int64)
 
 
 @register_dataset_prefix("ogbn")

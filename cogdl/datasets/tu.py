@@ -41,6 +41,7 @@ from cogdl.data.dataset import DatasetInfo, GraphCollectionDataset
 from cogdl.data.graph import concat_ranges
 from cogdl.data.graph_collection import GraphCollection
 from cogdl.data.root import read_dataset_file, read_plain_or_gz
+from cogdl.data.text_fields import integer
 from cogdl.errors import DataError
 from cogdl.registry import bound_loader, register_dataset, register_dataset_prefix
 
@@ -56,8 +57,7 @@ def parse_integers(data: bytes, path: Path, per_line: int) -> tuple[np.ndarray, 
     each row's 1-based line number). Blank lines are skipped; a malformed line is reported as
     `path:line: ...`."""
     data = data.replace(b",", b" ")
-    flat = _all_integers(data, path)
-    counts, line_numbers = _numbers_per_line(data)
+    flat, counts, line_numbers = _all_integers(data, path)
     wrong = np.flatnonzero(counts != per_line)
     if wrong.size:
         raise DataError(f"{path}:{line_numbers[wrong[0]]}: expected {per_line} integer(s), found {counts[wrong[0]]}")
@@ -72,8 +72,7 @@ def parse_dgcnn(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray, np.nda
     (COLLAB has 25 M numbers): all numbers at once, then each line's count of numbers checked
     against the structure.
     """
-    flat = _all_integers(data, path)
-    counts, line_numbers = _numbers_per_line(data)
+    flat, counts, line_numbers = _all_integers(data, path)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
     def fail(index: int, message: str):
@@ -114,21 +113,31 @@ def parse_dgcnn(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray, np.nda
     return src, nbrs + offsets[graph_of_node][src], sizes, np.asarray(labels, dtype=np.int64)
 
 
-def _all_integers(data: bytes, path: Path) -> np.ndarray:
-    """Every whitespace-separated integer of `data`; a non-integer is reported with its line."""
+def _all_integers(data: bytes, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(every whitespace-separated integer of `data`, and `_numbers_per_line`); a non-integer, or
+    one beyond int64 (which numpy's bulk reader would clip to the int64 bounds), is reported with
+    its line."""
+    counts, line_numbers = _numbers_per_line(data)
+    if counts.sum() == 0:  # blank: numpy's reader would return one stray value
+        return np.zeros(0, dtype=np.int64), counts, line_numbers
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            return np.fromstring(data, dtype=np.int64, sep=" ")
+            values = np.fromstring(data, dtype=np.int64, sep=" ")
         except (ValueError, DeprecationWarning):
-            pass
+            values = None
+    bounds = np.iinfo(np.int64)
+    clipped = values is not None and ((values == bounds.max) | (values == bounds.min)).any()
+    if values is not None and values.size == counts.sum() and not clipped:
+        return values, counts, line_numbers
     for line_no, line in enumerate(data.decode("ascii", errors="replace").splitlines(), start=1):
         for value in line.split():
-            try:
-                int(value)
-            except ValueError:
-                raise DataError(f"{path}:{line_no}: expected integers, found {value[:40]!r}") from None
-    raise DataError(f"{path}: cannot read its numbers")
+            if not value.lstrip("+-").isdigit():
+                raise DataError(f"{path}:{line_no}: expected integers, found {value[:40]!r}")
+            integer(value, f"{path}:{line_no}", "value")
+    if values is None or values.size != counts.sum():
+        raise DataError(f"{path}: cannot read its numbers")
+    return values, counts, line_numbers
 
 
 def _numbers_per_line(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +191,9 @@ def collection_from_arrays(src: np.ndarray, dst: np.ndarray, graph_of_node: np.n
     src, dst = key // num_nodes, key % num_nodes
     edge_counts = np.bincount(graph_of_node[src], minlength=num_graphs)
     classes, y = np.unique(graph_labels, return_inverse=True)
+    if node_labels is not None and int(node_labels.max()) - int(node_labels.min()) >= num_nodes:
+        raise DataError(f"{files['node_labels']}: node labels span {node_labels.min()}..{node_labels.max()}, more "
+                        f"values than the {num_nodes} nodes; their one-hot features would be wider than the graph")
     x = _one_hot(node_labels - node_labels.min()) if node_labels is not None else _degree_features(src, num_nodes)
     ptr = lambda counts: torch.from_numpy(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))  # noqa: E731
     graphs = GraphCollection(torch.from_numpy(src), torch.from_numpy(dst), ptr(node_counts), ptr(edge_counts),
