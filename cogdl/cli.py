@@ -17,6 +17,7 @@ import os
 import shlex
 import sys
 import time
+import warnings
 
 from cogdl.errors import CogDLError, ConfigError, first_line, os_error_line, save_traceback
 
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    warnings.formatwarning = one_line_warnings(warnings.formatwarning)
     args = build_parser().parse_args(argv)
     args.command_line = " ".join(["cogdl", *(shlex.quote(a) for a in argv)])
     args.argv = list(argv)
@@ -225,6 +227,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cogdl: internal error: {type(exc).__name__}: {first_line(exc)}; traceback saved to "
               f"{save_traceback(exc)} (--debug or COGDL_DEBUG=1 shows it)", file=sys.stderr)
         return 1
+
+
+def one_line_warnings(default):
+    """A `warnings.formatwarning` that prints CogDL's own warnings (messages starting with `cogdl`:
+    a plugin skipped, a kernel unavailable) as one line, `cogdl: warning: ...`, and others as `default`."""
+    if getattr(default, "cogdl_one_line", False):
+        return default
+
+    def format_warning(message, category, filename, lineno, line=None):
+        text = str(message)
+        if not text.startswith("cogdl"):
+            return default(message, category, filename, lineno, line)
+        return f"cogdl: warning: {text.removeprefix('cogdl: ').splitlines()[0]}\n"
+
+    format_warning.cogdl_one_line = True
+    return format_warning
 
 
 def use_threads(requested: int | None) -> None:

@@ -46,6 +46,11 @@ def test_hgb_link_weight_nan_and_missing_info_dat(tmp_path):
     node = write_node_classification_folder(tmp_path / "node", papers=16, authors=12, classes=2)
     (node / "info.dat").unlink()  # once a KeyError: the class count is inferred from the labels
     check_dataset(load_hgb_folder(node))
+    labels = (node / "label.dat").read_text().split("\n")
+    first = labels[0].split("\t")
+    (node / "label.dat").write_text("\n".join(["\t".join(first[:3] + ["2147483648"])] + labels[1:]))
+    with pytest.raises(DataError, match=r"label\.dat: node \d+ has label 2147483648: more classes than the 16 nodes"):
+        load_hgb_folder(node)  # once a 240 GB one-hot label matrix
 
 
 def test_tu_labels_beyond_int64_or_wider_than_the_graph_and_a_blank_edge_file(tmp_path):

@@ -95,5 +95,7 @@ def test_a_plugin_taking_a_builtin_name_is_skipped_with_a_warning_and_the_rest_w
         "registered twice: by built-in (cogdl.models.gcn.GCN) and by cogdl-clash" in done.stderr
     assert "entry point '../escape' (clash_plugin:Fine) is skipped: model name (registered by cogdl-clash) " \
         "'../escape' cannot name a file" in done.stderr
+    assert done.stderr.splitlines()[0].startswith("cogdl: warning: plugin 'cogdl-clash' entry point 'gcn'")
+    assert len(done.stderr.splitlines()) == 2  # one line per skipped entry point
     models = {m["name"]: m for m in json.loads(done.stdout)}
     assert models["gcn"]["source"] == "built-in" and models["clash_ok"]["source"] == "cogdl-clash"

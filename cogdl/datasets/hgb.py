@@ -119,6 +119,12 @@ def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkData
     target_type = next(iter(target_types))
     largest = max(c for _, _, labels in train + test for c in labels)
     num_classes = info["label_classes"].get(target_type, 1 + largest)  # declared in info.dat, else inferred
+    of_type = int(offsets[target_type + 1] - offsets[target_type])
+    if target_type not in info["label_classes"] and num_classes > of_type:
+        node, file_name = next((n, f) for f, rows in (("label.dat", train), ("label.dat.test", test))
+                               for n, _, labels in rows if max(labels) == largest)
+        raise DataError(f"{where}/{file_name}: node {node} has label {largest}: more classes than the {of_type} "
+                        f"nodes of its type (info.dat declares none, so the count is 1 + the largest label)")
     if largest >= num_classes:
         node, file_name = next((n, f) for f, rows in (("label.dat", train), ("label.dat.test", test))
                                for n, _, labels in rows if max(labels) == largest)
