@@ -7,15 +7,11 @@
 Importing `cogdl` is cheap (no torch until something runs), so `cogdl --help` starts quickly.
 """
 
-from cogdl.threads import prefer_short_spin
-
-prefer_short_spin()  # before anything imports torch: its OpenMP runtime reads the policy as it loads
-
-from cogdl.experiment import experiment  # noqa: E402
-from cogdl.registry import (  # noqa: E402
+from cogdl.experiment import experiment
+from cogdl.registry import (
     DATASETS, MODELS, PROTOCOLS, TASKS, register_dataset, register_model, register_protocol, register_task,
 )
-from cogdl.result import Result  # noqa: E402
+from cogdl.result import Result
 
 __version__ = "0.1.0"
 

@@ -7,9 +7,10 @@ busy processes (each a Python loop that spins on one core), in interleaved round
 the busy processes of one level, runs every case once and stops them, the levels taking turns
 in a rotating order, so drift in the machine's state hits every level alike. Reported per case and
 level: the median and the worst fit time over the rounds, and the slowdown against idle (median
-over idle median, worst over idle median). The thread count and the OpenMP wait settings are
+over idle median, worst over idle median). The thread budget and the OpenMP wait settings are
 this process's (`cogdl.threads`: `--threads`, `OMP_WAIT_POLICY`, `GOMP_SPINCOUNT`), so the same
-command under other settings compares them.
+command under other settings compares them; the loop sizes its team to the free cores
+(`cogdl.threads.FreeCoreThreads`) within that budget.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def run_load(models=("gcn", "gat"), datasets=("cora", "pubmed"), epochs: int = 5
              levels=(0, 1, 2), data_root=None) -> dict:
     """Fit times of every (model, dataset) beside each number of busy processes in `levels`."""
     from cogdl.environment import environment
+    from cogdl.threads import free_core_threads
 
     cases = [(model, dataset) for dataset in datasets for model in models]
     for model, dataset in cases:  # warm-up: datasets read, kernels built, caches filled
@@ -74,7 +76,7 @@ def run_load(models=("gcn", "gat"), datasets=("cora", "pubmed"), epochs: int = 5
                          "slowdown_median": statistics.median(values) / idle, "slowdown_worst": max(values) / idle})
     env = environment()
     return {"machine": {"date": time.strftime("%Y-%m-%d %H:%M"), "devices": env["devices"],
-                        "torch_threads": env["torch_threads"], "git_commit": env["git_commit"],
+                        "torch_threads": free_core_threads().budget or env["torch_threads"], "git_commit": env["git_commit"],
                         "omp_wait": ", ".join(f"{name}={os.environ.get(name, '(unset)')}" for name in WAIT_SETTINGS),
                         "rounds": rounds},
             "results": rows}

@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "sampling for mini-batches against DGL")
     bench.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
     bench.add_argument("--rounds", type=int, default=10, help="interleaved timing rounds (median reported)")
+    bench.add_argument("--busy", type=int, nargs="+", default=[0, 1, 2],
+                       help="load: the numbers of busy processes to time beside, the first the baseline (default 0 1 2)")
     bench.add_argument("--small", action="store_true", help="ops: only the Cora-sized graph")
     bench.add_argument("--width", type=int, nargs="+", default=None, help="ops: SpMM feature widths (default 64; 64 256 on a GPU)")
     bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
@@ -472,8 +474,10 @@ def cmd_bench(args) -> int:
     if args.what == "load":
         from cogdl import bench_load
 
+        if any(level < 0 for level in args.busy) or len(set(args.busy)) != len(args.busy):
+            raise ConfigError(f"--busy {' '.join(map(str, args.busy))}: expected distinct numbers >= 0")
         report = bench_load.run_load(args.models or ("gcn", "gat"), args.datasets, args.epochs, args.rounds,
-                                     data_root=args.data_root)
+                                     levels=tuple(args.busy), data_root=args.data_root)
         header = f"{report['machine']['omp_wait']}, {args.rounds} interleaved rounds"
         table = bench_load.load_table(report["results"])
     elif args.what == "ops":

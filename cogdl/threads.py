@@ -1,23 +1,27 @@
-"""Threads: how many a CogDL process computes with, and how its idle ones wait.
+"""Threads: how many a CogDL process computes with, and how many it uses while others compete.
 
 torch's CPU kernels and CogDL's own run OpenMP thread teams, and each parallel region ends at a
-barrier that waits for the team's slowest thread. An OpenMP thread that waits spins for a while
-before it sleeps; beside other busy processes on a machine with few cores, spinning threads hold
-the cores that the threads they wait for need, and an epoch loop slows down erratically (issue
-30 measured GCN on Cora, 100 epochs, on a 2-core machine: 0.9 s idle, 3.25 s beside one busy
-process, 2.9 s in one run and 43.9 s in the next beside two). Hence:
+barrier that waits for the team's slowest thread. A waiting OpenMP thread spins for a while before
+it sleeps. Beside other busy processes on a machine with few cores, a team larger than the free
+cores holds cores with spinning threads while the thread they wait for has none, and an epoch loop
+slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core machine: 0.9 s idle,
+3.25 s beside one busy process, 2.9 s in one run and 43.9 s in the next beside two). Hence:
 
-- When `cogdl` is imported, a waiting thread is told to spin only briefly, then sleep
-  (`SHORT_SPIN`), unless the environment sets `OMP_WAIT_POLICY` or those variables. The OpenMP
-  runtime reads them when it loads, which is when torch is first imported: import cogdl before
-  torch (the CLI does). Measured in `docs/reliability.md`: beside busy processes every GCN/GAT case
-  stays within 2.7x of idle where the default spin reached 15x; tiny graphs (Cora) pay on an idle
-  machine, a sleeping thread being slower to wake.
 - A process computes with a budget of `--threads N` / `COGDL_THREADS` threads, else the cores it
   may use (`os.sched_getaffinity`, which honours `taskset` and cpusets), divided among the `--jobs`
   worker processes that share it.
+- Before each epoch the training loop (`cogdl.trainer`) sizes the team to the free cores
+  (`FreeCoreThreads`): the budget, less the threads of other processes that are runnable right now
+  (`/proc/loadavg` less this process's own running threads; the least of three looks, so a thread
+  runnable for a moment does not count), at least one. A team no larger than the free cores never
+  waits for a thread without a core, so OpenMP's default spin stays, and with it the idle speed
+  of small graphs (Cora's epochs are a few milliseconds of many short parallel regions, and a
+  sleeping thread is slower to wake than a spinning one). Where `/proc` is missing the budget is used.
+  In a container without its own `/proc/loadavg` the host's runnable threads count, and the loop
+  may use fewer threads than it could: slower, never erratic.
 
-`cogdl bench load` (`cogdl.bench_load`) times epoch loops beside 0, 1 and 2 busy processes.
+`cogdl bench load` (`cogdl.bench_load`) times epoch loops beside 0, 1 and 2 busy processes;
+`docs/reliability.md` has the numbers.
 """
 
 from __future__ import annotations
@@ -27,20 +31,6 @@ import os
 from cogdl.errors import ConfigError
 
 ENV = "COGDL_THREADS"
-
-
-#: how long a waiting OpenMP thread spins before it sleeps, unless the environment says otherwise:
-#: GNU OpenMP (torch's Linux wheels) counts spins (its default 300,000; 0 with OMP_WAIT_POLICY=passive),
-#: Intel's counts milliseconds (KMP_BLOCKTIME, default 200)
-SHORT_SPIN = {"GOMP_SPINCOUNT": "1000", "KMP_BLOCKTIME": "1"}
-
-
-def prefer_short_spin() -> None:
-    """Let idle OpenMP threads spin briefly, then sleep, unless the environment sets a wait policy."""
-    if "OMP_WAIT_POLICY" in os.environ:
-        return
-    for name, value in SHORT_SPIN.items():
-        os.environ.setdefault(name, value)
 
 
 def usable_cores() -> int:
@@ -64,3 +54,53 @@ def thread_budget() -> int:
 def threads_for(jobs: int = 1) -> int:
     """Threads of each of `jobs` processes that share the budget."""
     return max(1, thread_budget() // max(1, jobs))
+
+
+def runnable_elsewhere() -> int | None:
+    """Threads runnable on this machine right now that are not this process's own (`/proc/loadavg`'s
+    running count less this process's threads in state R), or None where `/proc` does not say."""
+    try:
+        with open("/proc/loadavg", "rb") as handle:
+            running = int(handle.read().split()[3].split(b"/")[0])
+        own = 0
+        for task in os.scandir("/proc/self/task"):
+            with open(f"{task.path}/stat", "rb") as handle:
+                stat = handle.read()
+            own += stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"R"
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, running - own)
+
+
+class FreeCoreThreads:
+    """Before each epoch (`adjust`), compute with the threads of the budget that no other runnable
+    thread holds a core for: `min(budget, usable cores - runnable elsewhere)`, at least 1. The
+    budget is torch's thread count as someone other than `adjust` last set it (`--threads`, a
+    `--jobs` share, a user's `torch.set_num_threads`)."""
+
+    def __init__(self):
+        import torch
+
+        self.torch, self.cores, self.budget, self.chosen = torch, usable_cores(), None, None
+
+    def adjust(self) -> int:
+        current = self.torch.get_num_threads()
+        if current != self.chosen:
+            self.budget = current
+        samples = [runnable_elsewhere() for _ in range(3)]  # the least of three looks: a moment's thread is no load
+        others = None if None in samples else min(samples)
+        threads = self.budget if others is None else max(1, min(self.budget, self.cores - others))
+        if threads != current:
+            self.torch.set_num_threads(threads)
+        self.chosen = threads
+        return threads
+
+
+_FREE_CORE_THREADS: list[FreeCoreThreads] = []
+
+
+def free_core_threads() -> FreeCoreThreads:
+    """This process's `FreeCoreThreads`."""
+    if not _FREE_CORE_THREADS:
+        _FREE_CORE_THREADS.append(FreeCoreThreads())
+    return _FREE_CORE_THREADS[0]

@@ -44,6 +44,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from cogdl import distributed
+from cogdl.threads import free_core_threads
 from cogdl.config import Choice, ConfigError, Interval
 from cogdl.models.base import parameter_groups
 
@@ -182,7 +183,9 @@ class Trainer:
         selection = _Selection(self.loop.select_on, self.loop.patience) if validate is not None else None
         best_state = copy.deepcopy(model.state_dict()) if selection is not None else None
         start, epoch, loss = time.perf_counter(), 0, float("nan")
+        threads = free_core_threads()
         for epoch in range(1, epochs + 1):
+            threads.adjust()  # a team no larger than the cores other processes leave free
             model.train()
             loss = train_epoch(optimizer)
             scheduler.step()

@@ -17,7 +17,7 @@ from cogdl.datasets.network_embedding import load_ne_folder
 from cogdl.datasets.ogb import load_ogbn_folder
 from cogdl.datasets.tu import load_tu_folder
 from cogdl.errors import DataError
-from cogdl.testing.invariants import check_dataset
+from cogdl.testing import check_dataset
 from fuzzing import FUZZ, damaged, read_folder, written
 from hgb_fixtures import write_link_prediction_folder, write_node_classification_folder
 from tu_fixtures import write_tu_folder

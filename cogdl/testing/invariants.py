@@ -1,7 +1,7 @@
 """`check_dataset`: the invariants every loaded dataset holds, whatever file it came from.
 
 A loader either returns a dataset that passes `check_dataset` or raises `DataError` naming the
-file: the fuzzing suite (`tests/fuzz`) holds every path-based loader to that, and a plugin's
+file: the fuzzing suite (`tests/test_fuzz_loaders.py`) holds every path-based loader to that, and a plugin's
 loader can be held to it the same way. A broken invariant raises `DatasetInvariantError` saying
 which one. What is checked, per shape (`cogdl.data.dataset`):
 
