@@ -7,11 +7,15 @@
 Importing `cogdl` is cheap (no torch until something runs), so `cogdl --help` starts quickly.
 """
 
-from cogdl.experiment import experiment
-from cogdl.registry import (
+from cogdl.threads import keep_long_spin
+
+keep_long_spin()  # before anything imports torch: its OpenMP runtime reads the spin count as it loads
+
+from cogdl.experiment import experiment  # noqa: E402
+from cogdl.registry import (  # noqa: E402
     DATASETS, MODELS, PROTOCOLS, TASKS, register_dataset, register_model, register_protocol, register_task,
 )
-from cogdl.result import Result
+from cogdl.result import Result  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -14,9 +14,14 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
   (`FreeCoreThreads`): the budget, less the threads of other processes that are runnable right now
   (`/proc/loadavg` less this process's own running threads; the least of three looks, so a thread
   runnable for a moment does not count), at least one. A team no larger than the free cores never
-  waits for a thread without a core, so OpenMP's default spin stays, and with it the idle speed
-  of small graphs (Cora's epochs are a few milliseconds of many short parallel regions, and a
-  sleeping thread is slower to wake than a spinning one). Where `/proc` is missing the budget is used.
+  waits for a thread without a core, so a waiting thread may spin long, and it does: importing
+  `cogdl` sets `GOMP_SPINCOUNT=300000` (`LONG_SPIN`) unless the environment sets it or
+  `OMP_WAIT_POLICY`. That is GNU OpenMP's own default spin, but the runtime cuts it to 1,000 spins
+  once it manages more threads than there are CPUs, which torch's pool and the main thread are on
+  two cores; and short spins cost small graphs their idle speed (Cora's epochs are a few
+  milliseconds of many short parallel regions, and a sleeping thread is slower to wake than a
+  spinning one). The OpenMP runtime reads the variable when torch is first imported: import
+  `cogdl` first (the CLI does). Where `/proc` is missing the budget is used.
   In a container without its own `/proc/loadavg` the host's runnable threads count, and the loop
   may use fewer threads than it could: slower, never erratic.
 
@@ -31,6 +36,18 @@ import os
 from cogdl.errors import ConfigError
 
 ENV = "COGDL_THREADS"
+
+#: GNU OpenMP's (torch's Linux wheels) spin count, made explicit so that it is not cut to 1,000
+#: when the runtime manages more threads than there are CPUs (see the module docstring)
+LONG_SPIN = {"GOMP_SPINCOUNT": "300000"}
+
+
+def keep_long_spin() -> None:
+    """Let waiting OpenMP threads spin long, unless the environment sets a wait policy or count."""
+    if "OMP_WAIT_POLICY" in os.environ:
+        return
+    for name, value in LONG_SPIN.items():
+        os.environ.setdefault(name, value)
 
 
 def usable_cores() -> int:
@@ -87,8 +104,11 @@ class FreeCoreThreads:
         current = self.torch.get_num_threads()
         if current != self.chosen:
             self.budget = current
-        samples = [runnable_elsewhere() for _ in range(3)]  # the least of three looks: a moment's thread is no load
-        others = None if None in samples else min(samples)
+        others = runnable_elsewhere()
+        for _ in range(2):  # the least of three looks: a thread runnable for a moment is no load
+            if not others:
+                break
+            others = min(others, runnable_elsewhere() or 0)
         threads = self.budget if others is None else max(1, min(self.budget, self.cores - others))
         if threads != current:
             self.torch.set_num_threads(threads)

@@ -1,5 +1,5 @@
 """Threads on a busy machine (`cogdl.threads`): the budget and its share per process, the team
-sized to the cores other processes leave free, and `cogdl bench load` end to end (its timings are
+sized to the cores other processes leave free, the long OpenMP spin set before torch loads, and `cogdl bench load` end to end (its timings are
 measured by the command, not asserted here)."""
 
 from __future__ import annotations
@@ -41,6 +41,16 @@ def test_cli_threads_sets_this_process_and_its_workers(cli, monkeypatch):
         assert status == 2 and "--threads 0: expected a number >= 1" in err
     finally:
         torch.set_num_threads(old)
+
+
+@pytest.mark.parametrize("given, expected", [({}, "300000"), ({"OMP_WAIT_POLICY": "PASSIVE"}, "None"),
+                                             ({"GOMP_SPINCOUNT": "50"}, "50")])
+def test_importing_cogdl_keeps_the_long_openmp_spin_unless_the_environment_sets_one(given, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = "import os, cogdl; print(os.environ.get('GOMP_SPINCOUNT'))"
+    done = subprocess.run([sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == expected, done.stderr
 
 
 def test_the_team_shrinks_to_the_cores_other_processes_leave_free(monkeypatch):
