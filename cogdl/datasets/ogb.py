@@ -74,8 +74,9 @@ def _allowed(values: np.ndarray, dtype, missing: bool) -> np.ndarray:
 
 def _raise_first_bad_line(path: Path, text: bytes, width: int, dtype, missing: bool) -> None:
     what = "non-negative integers" if dtype == np.int64 else "finite numbers" + (" or nan" if missing else "")
+    last = text.count(b"\n")  # a final newline ends the last line; it does not start another
     for number, line in enumerate(text.split(b"\n"), 1):
-        if not line and number > text.count(b"\n"):
+        if not line and number > last:
             break
         try:
             parsed = _as(np.array([int(f) if dtype == np.int64 else float(f) for f in line.split(b",")],
