@@ -23,7 +23,9 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
   spinning one). The OpenMP runtime reads the variable when torch is first imported: import
   `cogdl` first (the CLI does). Where `/proc` is missing the budget is used.
   In a container without its own `/proc/loadavg` the host's runnable threads count, and the loop
-  may use fewer threads than it could: slower, never erratic.
+  may use fewer threads than it could: slower, never erratic. A team resized by load sums in a
+  different order, so a run repeats bit for bit only with a fixed team: `--threads N` /
+  `COGDL_THREADS` fixes it at N, and `fixed_team()` holds it for a block (the contract checks).
 
 `cogdl bench load` (`cogdl.bench_load`) times epoch loops beside 0, 1 and 2 busy processes;
 `docs/reliability.md` has the numbers.
@@ -32,6 +34,7 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from cogdl.errors import ConfigError
 
@@ -98,10 +101,12 @@ class FreeCoreThreads:
     def __init__(self):
         import torch
 
-        self.torch, self.cores, self.budget, self.chosen = torch, usable_cores(), None, None
+        self.torch, self.cores, self.budget, self.chosen, self.fixed = torch, usable_cores(), None, None, 0
 
     def adjust(self) -> int:
         current = self.torch.get_num_threads()
+        if self.fixed or os.environ.get(ENV, "").strip():  # a team fixed by --threads or `fixed_team`
+            return current
         if current != self.chosen:
             self.budget = current
         others = runnable_elsewhere()
@@ -124,3 +129,15 @@ def free_core_threads() -> FreeCoreThreads:
     if not _FREE_CORE_THREADS:
         _FREE_CORE_THREADS.append(FreeCoreThreads())
     return _FREE_CORE_THREADS[0]
+
+
+@contextmanager
+def fixed_team():
+    """Within the block the training loop keeps torch's thread count as it is: runs that must repeat
+    bit for bit (the contract's same-seed check) sum in the same order whatever the load."""
+    team = free_core_threads()
+    team.fixed += 1
+    try:
+        yield
+    finally:
+        team.fixed -= 1

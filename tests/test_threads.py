@@ -71,6 +71,24 @@ def test_the_team_shrinks_to_the_cores_other_processes_leave_free(monkeypatch):
         torch.set_num_threads(old)
 
 
+def test_threads_given_or_a_fixed_team_keep_the_team_as_it_is(monkeypatch):
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: 5)  # a busy machine
+    monkeypatch.delenv(ENV, raising=False)
+    team = threads.free_core_threads()
+    monkeypatch.setattr(team, "cores", 2)
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with threads.fixed_team():  # the contract's same-seed runs
+            assert team.adjust() == 2
+        monkeypatch.setenv(ENV, "2")  # --threads 2
+        assert team.adjust() == 2 == torch.get_num_threads()
+        monkeypatch.delenv(ENV)
+        assert team.adjust() == 1 == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(old)
+
+
 def test_busy_processes_count_as_runnable_elsewhere_and_this_process_does_not():
     busy = busy_processes(2)
     try:

@@ -13,7 +13,7 @@ check_model(name or class):
   task requires, and trains on a tiny dataset of a shape the task accepts through the task's real
   path: its first output of the right shape, floating point and finite (the task's own check, a
   `ModelError`), finite metrics, a gradient for every parameter;
-- the same seed gives the same metrics;
+- the same seed gives the same metrics (with the thread team held fixed, `cogdl.threads.fixed_team`);
 - a `LayerWise` model gives, layer by layer in row batches (`cogdl.minibatch.layerwise_inference`),
   exactly its full-batch output, and trains in mini-batches on the node task.
 check_task(name or class[, model]) does the same for a task's Config, then checks that it declares
@@ -41,6 +41,7 @@ from cogdl.registry import MODELS, TASKS
 from cogdl.stats import SPLIT_PREFIXES
 from cogdl.tasks.base import SeedContext
 from cogdl.testing.tiny_datasets import node_split, tiny_dataset
+from cogdl.threads import fixed_team
 
 #: metrics that are fractions in [0, 1] (their names contain one of these)
 FRACTIONS = ("acc", "f1", "auc", "mrr")
@@ -133,8 +134,9 @@ def train_tiny(task_cls, task_name: str, model_cls, model_name: str, overrides: 
     except Exception as exc:
         raise ContractError(f"{where}: building it failed: {type(exc).__name__}: {exc}") from exc
     label = describe_model(model_name, model_cls)[0]
-    metrics = task.run(model, prepared, resolved.task,
-                       SeedContext(seed, model=label, task=task_name, dataset=dataset.info.name, **context))
+    with fixed_team():  # the same-seed check compares bit for bit: no team resized by the load in between
+        metrics = task.run(model, prepared, resolved.task,
+                           SeedContext(seed, model=label, task=task_name, dataset=dataset.info.name, **context))
     without_gradient = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     if without_gradient and not context.get("refit_epochs"):
         raise ContractError(f"{where}: no gradient reached {', '.join(without_gradient[:5])} (overrides {overrides})")
