@@ -12,8 +12,8 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
   worker processes that share it.
 - Before each epoch the training loop (`cogdl.trainer`) sizes the team to the free cores
   (`FreeCoreThreads`): the budget, less the threads of other processes that are runnable right now
-  (`/proc/loadavg` less this process's own running threads; the least of three looks, so a thread
-  runnable for a moment does not count), at least one. A team no larger than the free cores never
+  (`/proc/loadavg` less this process's own running threads; the least of three looks, and of this
+  epoch's and the last one's, so a thread runnable for a moment does not count), at least one. A team no larger than the free cores never
   waits for a thread without a core, so a waiting thread may spin long, and it does: importing
   `cogdl` sets `GOMP_SPINCOUNT=300000` (`LONG_SPIN`) unless the environment sets it or
   `OMP_WAIT_POLICY`. That is GNU OpenMP's own default spin, but the runtime cuts it to 1,000 spins
@@ -78,18 +78,26 @@ def threads_for(jobs: int = 1) -> int:
 
 def runnable_elsewhere() -> int | None:
     """Threads runnable on this machine right now that are not this process's own (`/proc/loadavg`'s
-    running count less this process's threads in state R), or None where `/proc` does not say."""
+    running count less this process's threads in state R), or None where `/proc` does not say. This
+    process's threads are counted just before and just after the machine's, and the larger count
+    taken: a worker that stops spinning in between is still this process's."""
     try:
+        before = _own_running()
         with open("/proc/loadavg", "rb") as handle:
             running = int(handle.read().split()[3].split(b"/")[0])
-        own = 0
-        for task in os.scandir("/proc/self/task"):
-            with open(f"{task.path}/stat", "rb") as handle:
-                stat = handle.read()
-            own += stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"R"
+        own = max(before, _own_running())
     except (OSError, ValueError, IndexError):
         return None
     return max(0, running - own)
+
+
+def _own_running() -> int:
+    own = 0
+    for task in os.scandir("/proc/self/task"):
+        with open(f"{task.path}/stat", "rb") as handle:
+            stat = handle.read()
+        own += stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"R"
+    return own
 
 
 class FreeCoreThreads:
@@ -102,6 +110,7 @@ class FreeCoreThreads:
         import torch
 
         self.torch, self.cores, self.budget, self.chosen, self.fixed = torch, usable_cores(), None, None, 0
+        self.others: int | None = None  # what the last epoch saw
 
     def adjust(self) -> int:
         current = self.torch.get_num_threads()
@@ -114,6 +123,9 @@ class FreeCoreThreads:
             if not others:
                 break
             others = min(others, runnable_elsewhere() or 0)
+        seen, self.others = self.others, others  # and the load must last from one epoch to the next
+        if others is not None and seen is not None:
+            others = min(others, seen)
         threads = self.budget if others is None else max(1, min(self.budget, self.cores - others))
         if threads != current:
             self.torch.set_num_threads(threads)

@@ -62,8 +62,11 @@ def test_the_team_shrinks_to_the_cores_other_processes_leave_free(monkeypatch):
         team = threads.FreeCoreThreads()
         team.cores = 4
         for seen, expected in (([0, 0, 0], 4), ([1, 2, 1], 3), ([9, 5, 7], 1), ([3, 0, 2], 4), ([None, 1, 1], 4)):
-            looks[:] = seen
+            looks[:] = seen + seen  # a load that lasts two epochs
+            team.adjust()
             assert team.adjust() == expected == torch.get_num_threads(), seen
+        looks[:] = [3, 3, 3, 0]  # a load seen at one epoch only
+        assert team.adjust() == 4
         torch.set_num_threads(2)  # a user's (or --threads') change is the new budget
         looks[:] = [0, 0, 0]
         assert team.adjust() == 2 and team.budget == 2
