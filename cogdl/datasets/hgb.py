@@ -120,16 +120,14 @@ def parse_hgb(read, where: str, name: str) -> HeteroNodeDataset | HeteroLinkData
     largest = max(c for _, _, labels in train + test for c in labels)
     num_classes = info["label_classes"].get(target_type, 1 + largest)  # declared in info.dat, else inferred
     of_type = int(offsets[target_type + 1] - offsets[target_type])
-    if target_type not in info["label_classes"] and num_classes > of_type:
+    declared = target_type in info["label_classes"]
+    if largest >= num_classes or (not declared and num_classes > of_type):
         node, file_name = next((n, f) for f, rows in (("label.dat", train), ("label.dat.test", test))
                                for n, _, labels in rows if max(labels) == largest)
-        raise DataError(f"{where}/{file_name}: node {node} has label {largest}: more classes than the {of_type} "
-                        f"nodes of its type (info.dat declares none, so the count is 1 + the largest label)")
-    if largest >= num_classes:
-        node, file_name = next((n, f) for f, rows in (("label.dat", train), ("label.dat.test", test))
-                               for n, _, labels in rows if max(labels) == largest)
-        raise DataError(f"{where}/{file_name}: node {node} has label {largest}; {where}/info.dat declares "
-                        f"{num_classes} classes (0..{num_classes - 1}) for node type {target_type}")
+        beyond = (f"{where}/info.dat declares {num_classes} classes (0..{num_classes - 1}) for node type {target_type}"
+                  if declared else f"more classes than the {of_type} nodes of its type (info.dat declares none, so "
+                                   "the count is 1 + the largest label)")
+        raise DataError(f"{where}/{file_name}: node {node} has label {largest}{'; ' if declared else ': '}{beyond}")
     multi_label = any(len(labels) != 1 for _, _, labels in train + test)
     num_nodes = int(offsets[-1])
     if multi_label:
