@@ -13,7 +13,12 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
 - Before each epoch the training loop (`cogdl.trainer`) sizes the team to the free cores
   (`FreeCoreThreads`): the budget, less the threads of other processes that are runnable right now
   (`/proc/loadavg` less this process's own running threads; the least of three looks, and of this
-  epoch's and the last one's, so a thread runnable for a moment does not count), at least one. A team no larger than the free cores never
+  look's and the last one's, so a thread runnable for a moment does not count), at least one. A
+  look costs 0.1-0.4 ms in a training loop, up to a tenth of a Cora epoch, so the loop looks at
+  most every `LOOK_EVERY_S[0]` seconds, and the time between looks doubles up to
+  `LOOK_EVERY_S[1]` while they find the machine idle: a load is seen within a third of a second
+  and confirmed a fiftieth of a second later, and an idle machine is looked at three times a
+  second. A team no larger than the free cores never
   waits for a thread without a core, so a waiting thread may spin long, and it does: importing
   `cogdl` sets `GOMP_SPINCOUNT=300000` (`LONG_SPIN`) unless the environment sets it or
   `OMP_WAIT_POLICY`. That is GNU OpenMP's own default spin, but the runtime cuts it to 1,000 spins
@@ -34,6 +39,7 @@ slows down erratically (issue 30 measured GCN on Cora, 100 epochs, on a 2-core m
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 
 from cogdl.errors import ConfigError
@@ -43,6 +49,9 @@ ENV = "COGDL_THREADS"
 #: GNU OpenMP's (torch's Linux wheels) spin count, made explicit so that it is not cut to 1,000
 #: when the runtime manages more threads than there are CPUs (see the module docstring)
 LONG_SPIN = {"GOMP_SPINCOUNT": "300000"}
+
+#: the least and the most time between two looks at the machine's load (`FreeCoreThreads.adjust`)
+LOOK_EVERY_S = (0.02, 0.32)
 
 
 def keep_long_spin() -> None:
@@ -103,27 +112,36 @@ def _own_running() -> int:
 class FreeCoreThreads:
     """Before each epoch (`adjust`), compute with the threads of the budget that no other runnable
     thread holds a core for: `min(budget, usable cores - runnable elsewhere)`, at least 1. The
+    load is looked at (by `clock`) at most every `look_every[0]` seconds after a look that saw
+    one, and after twice the last wait, up to `look_every[1]`, after a look that saw none. The
     budget is torch's thread count as someone other than `adjust` last set it (`--threads`, a
     `--jobs` share, a user's `torch.set_num_threads`)."""
 
-    def __init__(self):
+    def __init__(self, look_every: tuple[float, float] = LOOK_EVERY_S, clock=time.monotonic):
         import torch
 
         self.torch, self.cores, self.budget, self.chosen, self.fixed = torch, usable_cores(), None, None, 0
-        self.others: int | None = None  # what the last epoch saw
+        self.look_every, self.clock, self.looked, self.wait = look_every, clock, None, look_every[0]
+        self.others: int | None = None  # what the last look saw
 
     def adjust(self) -> int:
         current = self.torch.get_num_threads()
         if self.fixed or os.environ.get(ENV, "").strip():  # a team fixed by --threads or `fixed_team`
             return current
+        now = self.clock()
+        if current == self.chosen and self.looked is not None and now - self.looked < self.wait:
+            return current
         if current != self.chosen:
             self.budget = current
+        self.looked = now
         others = runnable_elsewhere()
         for _ in range(2):  # the least of three looks: a thread runnable for a moment is no load
             if not others:
                 break
             others = min(others, runnable_elsewhere() or 0)
-        seen, self.others = self.others, others  # and the load must last from one epoch to the next
+        least, most = self.look_every
+        self.wait = least if others else min(most, 2 * self.wait)
+        seen, self.others = self.others, others  # and the load must last from one look to the next
         if others is not None and seen is not None:
             others = min(others, seen)
         threads = self.budget if others is None else max(1, min(self.budget, self.cores - others))

@@ -59,7 +59,7 @@ def test_the_team_shrinks_to_the_cores_other_processes_leave_free(monkeypatch):
     old = torch.get_num_threads()
     try:
         torch.set_num_threads(4)
-        team = threads.FreeCoreThreads()
+        team = threads.FreeCoreThreads(look_every=(0, 0))
         team.cores = 4
         for seen, expected in (([0, 0, 0], 4), ([1, 2, 1], 3), ([9, 5, 7], 1), ([3, 0, 2], 4), ([None, 1, 1], 4)):
             looks[:] = seen + seen  # a load that lasts two epochs
@@ -74,11 +74,37 @@ def test_the_team_shrinks_to_the_cores_other_processes_leave_free(monkeypatch):
         torch.set_num_threads(old)
 
 
+def test_the_load_is_looked_at_often_while_there_is_one_and_ever_less_often_while_there_is_none(monkeypatch):
+    looked, now, load = [], [0], [1]
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: looked.append(now[0]) or load[0])
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        team = threads.FreeCoreThreads(look_every=(4, 64), clock=lambda: now[0])  # in epochs, to count exactly
+        team.cores = 2
+        for now[0] in range(10):  # one busy process throughout
+            team.adjust()
+        assert sorted(set(looked)) == [0, 4, 8]  # three looks at each of three times
+        assert torch.get_num_threads() == 1  # the load lasted from one look to the next
+        torch.set_num_threads(2)  # a new budget is looked at at once
+        team.adjust()
+        assert looked[-1] == now[0] == 9
+        load[0], looked[:] = 0, []  # the busy process ends
+        for now[0] in range(10, 400):
+            team.adjust()
+        assert [b - a for a, b in zip([9] + looked, looked)] == [4, 8, 16, 32, 64, 64, 64, 64, 64]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(old)
+
+
 def test_threads_given_or_a_fixed_team_keep_the_team_as_it_is(monkeypatch):
     monkeypatch.setattr(threads, "runnable_elsewhere", lambda: 5)  # a busy machine
     monkeypatch.delenv(ENV, raising=False)
     team = threads.free_core_threads()
     monkeypatch.setattr(team, "cores", 2)
+    monkeypatch.setattr(team, "wait", 0)
+    monkeypatch.setattr(team, "look_every", (0, 0))
     old = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
@@ -109,7 +135,9 @@ def test_bench_load_times_each_case_beside_zero_one_and_two_busy_processes(tmp_p
                           env={**os.environ, "COGDL_DATA": str(data_root)}, timeout=600)
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["results"]
-    assert [(r["model"], r["dataset"], r["busy"]) for r in rows] == [("gcn", "cora", b) for b in (0, 1, 2)]
+    assert [(r["model"], r["dataset"], r["busy"], r["team"]) for r in rows] == [
+        ("gcn", "cora", 0, "free-core"), ("gcn", "cora", 1, "free-core"), ("gcn", "cora", 2, "free-core"),
+        ("gcn", "cora", 0, "fixed")]  # the idle fits also with the team held fixed
     assert rows[0]["slowdown_median"] == 1.0 and all(r["median_s"] > 0 for r in rows)
     assert json.loads(out.read_text())["machine"]["torch_threads"] == threads.threads_for(1)  # the budget
     leftover = subprocess.run(["pgrep", "-f", BUSY_MARK], capture_output=True, text=True).stdout.split()
