@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("what", choices=("ops", "train", "graphmae", "features", "embedding", "sampling", "capacity",
                                         "load"),
                        help="ops: kernels; train: GCN/GAT epochs against PyG and DGL, and epochs with compressed "
-                            "activations (GCN, GraphSAGE, GAT, 3 x 256, 32/8/4/2 bits); capacity: the widest of those "
+                            "activations (GCN, GraphSAGE, GAT, 3 x 256, 32/8/4/2 bits); capacity: the widest (or deepest) of those "
                             "three that trains within --budget-mb, activations as they are and in 2 bits; load: GCN/GAT fits beside 0, 1 and 2 busy processes; graphmae: GraphMAE steps against eq. 3 as "
                             "written; features: a first layer on sparse bag-of-words features; "
                             "embedding: node2vec walks, ProNE and DeepWalk on BlogCatalog; sampling: neighbour "
@@ -133,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory processes")
     bench.add_argument("--budget-mb", type=float, default=1024,
                        help="capacity: the memory that model, optimiser and activations may add (default 1024)")
-    bench.add_argument("--num-layers", type=int, default=3, help="capacity: layers of each model (default 3)")
+    bench.add_argument("--grow", choices=("width", "depth"), default="width",
+                       help="capacity: search the largest width (layers fixed) or the most layers (width fixed)")
+    bench.add_argument("--num-layers", type=int, default=3, help="capacity, --grow width: layers of each model (default 3)")
+    bench.add_argument("--hidden", type=int, default=256, help="capacity, --grow depth: width of each layer (default 256)")
     bench.add_argument("--models", nargs="+", default=None,
                        help="capacity: the models (default gcn graphsage gat); load: (default gcn gat)")
     bench.add_argument("--datasets", nargs="+", default=["cora", "pubmed"], help="load: the datasets")
@@ -485,11 +488,11 @@ def cmd_bench(args) -> int:
         report = bench.run_ops(device, args.rounds, large=not args.small, widths=widths, memory=not args.no_memory)
     elif args.what == "capacity":
         report = bench.run_capacity(device, args.budget_mb, args.data_root, args.models or ["gcn", "graphsage", "gat"],
-                                    num_layers=args.num_layers)
+                                    num_layers=args.num_layers, grow=args.grow, hidden=args.hidden)
     else:
         report = bench.run_model_cases(args.what, device, args.rounds, args.data_root, memory=not args.no_memory)
     if args.what == "capacity":
-        header = f"{args.num_layers} layers, budget {args.budget_mb:g} MB"
+        header = bench.capacity_setting(report)
         table = bench.capacity_table(report["results"])
     elif args.what != "load":
         header, table = f"{args.rounds} interleaved rounds, medians", bench.format_rows(report["results"])
@@ -501,6 +504,7 @@ def cmd_bench(args) -> int:
         print(args.json)
     if args.markdown:
         section = args.what + (f"-{args.num_layers}-layers" if args.what == "capacity" and args.num_layers != 3 else "")
+        section += "-depth" if args.what == "capacity" and args.grow == "depth" else ""
         section += "-cuda" if device.startswith("cuda") else ""
         bench.write_markdown_section(args.markdown, section, report, args.command_line)
         print(args.markdown)
@@ -534,18 +538,29 @@ def cmd_search(args) -> int:
     best = study.best_trial
     study_name = args.study_name or f"{args.task}-{path_safe(args.dataset)}-{args.model}"
     folder = Path(args.out) / args.task / path_safe(args.dataset) / args.model / study_name
-    entry = search.candidate_entry(args.task, args.model, args.dataset, {**base, **best.params}, eval_seeds,
-                                   folder / "eval-runs", args.data_root, args.command_line)
+    evaluated = {**base, **best.params}
+    entry = search.evaluated_before(folder, evaluated, eval_seeds)
+    if entry is None:
+        entry = search.candidate_entry(args.task, args.model, args.dataset, evaluated, eval_seeds,
+                                       folder / "eval-runs", args.data_root, args.command_line)
+    else:
+        print(f"best trial {best.number} was evaluated on seeds {args.eval_seeds} before: kept from {folder}")
     first = study.trials[0]
     details = {"command": args.command_line, "study_name": study_name, "storage": args.storage,
                "trials": len(study.trials), "metric": search.TASKS.get(args.task).search_metric,
                "seeds_per_trial": args.seeds_per_trial, "space": space, "best_trial": best.number,
-               "best_value": best.value, "default_value": first.value, "eval_seeds": eval_seeds}
+               "evaluated_config": evaluated, "best_value": best.value, "default_value": first.value,
+               "eval_seeds": eval_seeds}
     search.write_search_folder(folder, study, entry, details)
     states = [t.state.name for t in study.trials]
+    repeats = sum(bool(t.user_attrs.get("repeat")) for t in study.trials)
     print(f"{len(states)} trials ({states.count('COMPLETE')} complete, {states.count('PRUNED')} pruned, "
-          f"{states.count('FAIL')} failed); best validation {100 * best.value:.2f} (trial {best.number}), "
+          f"{states.count('FAIL')} failed, of which {repeats} drew parameters already taken); best validation "
+          f"{100 * best.value:.2f} (trial {best.number}), "
           f"default config {'n/a' if first.value is None else f'{100 * first.value:.2f}'}")
+    finished = states.count("COMPLETE") + states.count("PRUNED")
+    if finished < args.n_trials and search.space_size(space) == finished:
+        print(f"the space holds {finished} parameter sets, all tried: fewer than --n-trials {args.n_trials}")
     measured = entry["measured"]
     print(f"best config on seeds {args.eval_seeds}: {measured['mean']} ± {measured['std']} (test, n={measured['n']})")
     print(folder)

@@ -26,9 +26,15 @@ started on one study share its trials. Each running trial beats a heartbeat (Opt
 process (which waits `GRACE` s at start when it finds trials running, to tell them apart). A trial
 that finds the study already full (two processes asked at once) is recorded as failed with the user
 attribute `surplus` and trains nothing. The TPE sampler is seeded per trial from (`--sampler-seed`,
-trial number), so processes sharing a study, and a resumed search, never draw one trial's parameters
-for another; start the other processes once the first has created the study (it enqueues the
-default config as trial 0).
+trial number), so processes sharing a study, and a resumed search, do not draw the earlier trials'
+parameters again; start the other processes once the first has created the study (it enqueues the
+default config as trial 0). No parameter set is evaluated twice: a trial drawn with the parameters
+of another trial that is finished or running (in this process or another) is recorded as failed
+with the user attribute `repeat` and trains nothing; in a finite space (`space_size`, up to
+`ENUMERATED` sets) the next trial takes a set not yet tried, chosen at random, and once every set
+is taken the search stops short of `--n-trials`. In larger spaces the next trial draws again. A rerun
+whose best config and `--eval-seeds` are those of the search folder's `search.json` keeps its
+evaluation instead of training the evaluation seeds again.
 
 At the end, the best config is trained on `--eval-seeds` (disjoint from the search seeds) with
 the usual test evaluation, and the search folder `<out>/<task>/<dataset>/<model>/<study>/` gets
@@ -39,7 +45,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import math
+import random
 import statistics
 import time
 from pathlib import Path
@@ -104,11 +113,58 @@ def suggest(trial: optuna.Trial, space: dict[str, dict]) -> dict[str, Any]:
 
 HEARTBEAT, GRACE = 1, 4  # seconds: a trial's heartbeat, and how old a heartbeat makes a trial dead
 DONE = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-TAKEN = (*DONE, optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+TAKEN = (*DONE, optuna.trial.TrialState.RUNNING)  # a WAITING (enqueued) trial is not taken until it runs
 
 
 class _Surplus(Exception):
     """A trial asked for after the study already held its trials."""
+
+
+class _Repeat(Exception):
+    """A trial whose parameters another trial of the study has (or is being) evaluated with."""
+
+
+def _values(spec: dict) -> list | None:
+    """Every value a finite parameter takes, or None where it is continuous (or on a log scale)."""
+    if spec["type"] == "categorical":
+        return list(spec["choices"])
+    if spec["type"] == "int" and not spec.get("log", False):
+        return list(range(spec["low"], spec["high"] + 1, spec.get("step", 1)))
+    if spec["type"] == "float" and spec.get("step") is not None:
+        count = int(round((spec["high"] - spec["low"]) / spec["step"])) + 1
+        return [spec["low"] + k * spec["step"] for k in range(count)]
+    return None
+
+
+def space_size(space: dict[str, dict]) -> int | None:
+    """How many parameter sets `space` holds, or None where a parameter is continuous."""
+    values = [_values(spec) for spec in space.values()]
+    return None if any(v is None for v in values) else math.prod(len(v) for v in values)
+
+
+ENUMERATED = 100_000  #: the most parameter sets a finite space may hold for its untried ones to be listed
+
+
+def _key(params: dict[str, Any]) -> tuple:
+    """A parameter set compared as a set: floats to 10 decimals (a stepped float as drawn and as listed)."""
+    return tuple(sorted((name, round(v, 10) if isinstance(v, float) else v) for name, v in params.items()))
+
+
+def _tried(study: optuna.Study, exclude: int | None = None) -> set[tuple]:
+    """The parameter sets of the study's trials that are evaluated or being evaluated (not `exclude`)."""
+    return {_key(t.params) for t in study.get_trials(deepcopy=False, states=TAKEN) if t.number != exclude and t.params}
+
+
+def _untried(space: dict[str, dict], tried: set[tuple], seed: int) -> dict[str, Any] | None:
+    """One parameter set of a finite `space` (of at most `ENUMERATED` sets) that is not `tried`,
+    chosen at random by `seed`; None where there is none or the space is not listed."""
+    size = space_size(space)
+    if size is None or size > ENUMERATED:
+        return None
+    names = list(space)
+    left = [dict(zip(names, values)) for values in itertools.product(*(_values(space[n]) for n in names))]
+    left = [params for params in left if _key(params) not in tried]
+    return random.Random(seed).choice(left) if left else None
 
 
 def _storage(url: str | None):
@@ -162,6 +218,15 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
             study.stop()
             raise _Surplus()
         study.sampler = optuna.samplers.TPESampler(seed=_trial_seed(sampler_seed, trial.number))
+        params = suggest(trial, space)
+        if _key(params) in _tried(study, exclude=trial.number):  # drawn before, or by another process just now
+            trial.set_user_attr("repeat", True)
+            untried = _untried(space, _tried(study), _trial_seed(sampler_seed, trial.number))
+            if untried is not None:
+                study.enqueue_trial(untried)  # the next trial takes a set not yet tried
+            elif size is not None and size <= ENUMERATED:
+                study.stop()  # every parameter set of the space is taken
+            raise _Repeat()
 
         def report(epoch: Epoch) -> None:
             trial.report(epoch.val_score, epoch.step)
@@ -169,7 +234,7 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
                 raise optuna.TrialPruned()
 
         result = experiment(task, model, dataset, range(seeds_per_trial), out=None, data_root=data_root,
-                            evaluate_test=False, hooks=[report], **{**base, **suggest(trial, space)})
+                            evaluate_test=False, hooks=[report], **{**base, **params})
         if any(key.startswith("test_") for record in result.records for key in record):
             raise AssertionError(f"task {task!r} returned test metrics in a search")
         return statistics.fmean(record[metric] for record in result.records)
@@ -178,9 +243,10 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         if len(study.get_trials(deepcopy=False, states=TAKEN)) >= n_trials:
             study.stop()
 
+    size = space_size(space)
     if len(study.get_trials(deepcopy=False, states=TAKEN)) < n_trials:
         optuna.logging.set_verbosity(optuna.logging.ERROR)
-        study.optimize(objective, timeout=timeout, callbacks=[full], catch=(_Surplus,))
+        study.optimize(objective, timeout=timeout, callbacks=[full], catch=(_Surplus, _Repeat))
     return study
 
 
@@ -209,6 +275,19 @@ def candidate_entry(task: str, model: str, dataset: str, config: dict, eval_seed
     _, full_config, measured = measured_block([result.run_dir], metrics)
     return {"dataset": dataset, "model": model, "config": full_config, "reference": reference,
             "measured": measured, "tolerance": {"abs": DEFAULT_ABS_TOL}}
+
+
+def evaluated_before(folder: Path, config: dict[str, Any], eval_seeds: list[int]) -> dict[str, Any] | None:
+    """The candidate entry of `folder` where its `search.json` evaluated this `config` (the base
+    config and the best trial's parameters) on these `eval_seeds` (a rerun of a finished search),
+    else None."""
+    try:
+        details = json.loads((folder / "search.json").read_text())
+        if details.get("evaluated_config") != config or details.get("eval_seeds") != eval_seeds:
+            return None
+        return load_yaml(folder / "candidate.yaml")
+    except (OSError, ValueError, ConfigError):
+        return None
 
 
 def write_search_folder(folder: Path, study: optuna.Study, entry: dict, details: dict) -> None:

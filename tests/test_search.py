@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from cogdl.errors import ConfigError
-from cogdl.search import load_space, run_search
+from cogdl.search import load_space, run_search, space_size
 from helpers import REPO
 
 SPACE = """\
@@ -86,6 +86,34 @@ def test_search_does_not_run_a_task_that_would_read_test(tmp_path, data_root):
     assert "does not support search" in str(caught.value) and "node_classification" in str(caught.value)
 
 
+DISCRETE = """\
+hidden_size: {type: int, low: 16, high: 128, step: 16}
+dropout: {type: categorical, choices: [0.2, 0.5]}
+"""
+
+
+def _done_params(study) -> list[tuple]:
+    done = study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
+    return [tuple(sorted(t.params.items())) for t in done]
+
+
+def test_a_resumed_search_draws_no_parameters_twice_and_stops_when_the_space_is_spent(tmp_path, data_root):
+    (tmp_path / "space.yaml").write_text(DISCRETE)
+    space = load_space(tmp_path / "space.yaml", "node_classification", "gcn")
+    assert space_size(space) == 16 and space_size({"lr": {"type": "float", "low": 0.1, "high": 1.0}}) is None
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    search = dict(storage=storage, study_name="s", base={"epochs": 3}, data_root=data_root)
+    run_search("node_classification", "gcn", "cora", space, 6, **search)
+    study = run_search("node_classification", "gcn", "cora", space, 12, **search)  # resumed with more trials
+    drawn = _done_params(study)
+    assert len(drawn) == 12 and len(set(drawn)) == 12
+    repeats = [t for t in study.trials if t.user_attrs.get("repeat")]
+    assert all(t.state == optuna.trial.TrialState.FAIL for t in repeats)  # drawn again, trained nothing
+    study = run_search("node_classification", "gcn", "cora", space, 20, **search)  # more than the space holds
+    drawn = _done_params(study)
+    assert len(drawn) == 16 and len(set(drawn)) == 16
+
+
 def _finished(storage: str) -> list:
     try:
         study = optuna.load_study(study_name="gcn-cora", storage=storage)
@@ -117,5 +145,11 @@ def test_search_killed_and_rerun_with_its_storage_completes_the_remaining_trials
     assert len(after) == 8 and all(after[n] == v for n, v in before.items())  # kept, not rerun
     states = [t.state for t in study.trials]
     assert states.count(optuna.trial.TrialState.FAIL) <= 1  # at most the trial the kill interrupted
-    assert (tmp_path / "out" / "node_classification" / "cora" / "gcn" / "gcn-cora" / "candidate.yaml").is_file()
+    folder = tmp_path / "out" / "node_classification" / "cora" / "gcn" / "gcn-cora"
+    assert (folder / "candidate.yaml").is_file()
     assert "best config on seeds 100-101" in rerun.stdout
+    evaluated = sorted((folder / "eval-runs").rglob("seed_*"))
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "was evaluated on seeds 100-101 before" in again.stdout, again.stderr
+    assert sorted((folder / "eval-runs").rglob("seed_*")) == evaluated  # no evaluation seed trained again
+    assert again.stdout.splitlines()[-2] == rerun.stdout.splitlines()[-2]  # the same evaluation printed
