@@ -654,49 +654,70 @@ def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_
     return queue.get() if process.exitcode == 0 else None
 
 
-def largest_hidden(model_name: str, bits: int, budget_mb: float, device: str, data_root=None, start: int = 64,
-                   step: int = 8, num_layers: int = COMPRESSION_SETTINGS["num_layers"]) -> tuple[int, list[tuple[int, float]]]:
-    """The largest width (a multiple of `step`, to within 1/16) whose `training_peak_mb` stays within
-    `budget_mb`, by doubling from `start` and then bisection; returns it and the probes."""
-    probes = []
-
-    def fits(hidden: int) -> bool:
-        peak = training_peak_mb(model_name, bits, hidden, device, data_root, num_layers)
-        probes.append((hidden, peak))
-        return peak is not None and peak <= budget_mb
-
-    if not fits(start):
-        raise ValueError(f"{model_name} at {bits} bits needs more than {budget_mb} MB already at width {start}")
+def largest_fitting(fits, start: int, step: int) -> int:
+    """The largest size (a multiple of `step`, to within 1/16) for which `fits(size)` holds, by
+    doubling from `start` and then bisection; `fits(start)` must hold."""
     low, high = start, 2 * start
     while fits(high):
         low, high = high, 2 * high
     while high - low > max(step, low // 16):
         middle = (low + high) // 2 // step * step
         low, high = (middle, high) if fits(middle) else (low, middle)
-    return low, probes
+    return low
+
+
+def largest_model(model_name: str, bits: int, budget_mb: float, device: str, data_root=None, grow: str = "width",
+                  num_layers: int = COMPRESSION_SETTINGS["num_layers"],
+                  hidden: int = COMPRESSION_SETTINGS["hidden_size"]) -> tuple[int, list[tuple[int, float]]]:
+    """The widest model of `num_layers` layers (`grow="width"`, from 64 in steps of 8) or the
+    deepest of width `hidden` (`grow="depth"`, from 2 layers in steps of 1) whose
+    `training_peak_mb` stays within `budget_mb`; returns it and the probes (size, peak MB)."""
+    probes = []
+
+    def fits(size: int) -> bool:
+        width, layers = (size, num_layers) if grow == "width" else (hidden, size)
+        peak = training_peak_mb(model_name, bits, width, device, data_root, layers)
+        probes.append((size, peak))
+        return peak is not None and peak <= budget_mb
+
+    start, step = (64, 8) if grow == "width" else (2, 1)
+    if not fits(start):
+        raise ValueError(f"{model_name} at {bits} bits needs more than {budget_mb} MB already at {grow} {start}")
+    return largest_fitting(fits, start, step), probes
 
 
 def run_capacity(device: str, budget_mb: float, data_root=None, models=COMPRESSION_MODELS, bits=(32, 2),
-                 num_layers: int = COMPRESSION_SETTINGS["num_layers"]) -> dict:
-    """`cogdl bench capacity`: for each model of `num_layers` layers, the largest width that trains
-    within `budget_mb` with the activations as they are and compressed, and their ratio."""
+                 num_layers: int = COMPRESSION_SETTINGS["num_layers"], grow: str = "width",
+                 hidden: int = COMPRESSION_SETTINGS["hidden_size"]) -> dict:
+    """`cogdl bench capacity`: for each model, the widest (`num_layers` layers) or the deepest
+    (width `hidden`) that trains within `budget_mb` with the activations as they are and
+    compressed, and their ratio: the two searches of GACT's `exp_mem_speed.py`."""
     started, rows = machine(), []
     for name in models:
-        widths = {}
+        sizes = {}
         for b in bits:
-            widths[b], probes = largest_hidden(name, b, budget_mb, device, data_root, num_layers=num_layers)
-            rows.append({"model": name, "bits": b, "largest_hidden": widths[b], "growth": widths[b] / widths[bits[0]],
+            sizes[b], probes = largest_model(name, b, budget_mb, device, data_root, grow, num_layers, hidden)
+            rows.append({"model": name, "bits": b, "grow": grow, "largest": sizes[b], "growth": sizes[b] / sizes[bits[0]],
                          "probes": probes})
-    return {"machine": started, "device": device, "budget_mb": budget_mb, "num_layers": num_layers, "results": rows}
+    return {"machine": started, "device": device, "budget_mb": budget_mb, "grow": grow,
+            "num_layers": num_layers if grow == "width" else None, "hidden": hidden if grow == "depth" else None,
+            "results": rows}
+
+
+def capacity_setting(report: dict) -> str:
+    """What a capacity search held fixed, in words."""
+    held = f"{report['num_layers']} layers" if report["grow"] == "width" else f"width {report['hidden']}"
+    return f"{held}, budget {report['budget_mb']:g} MB"
 
 
 def capacity_table(rows: list[dict]) -> str:
     from cogdl.markdown import table
 
-    cells = [[r["model"], str(r["bits"]), str(r["largest_hidden"]), f"{r['growth']:.2f}",
+    size = "largest width" if rows[0]["grow"] == "width" else "most layers"
+    cells = [[r["model"], str(r["bits"]), str(r["largest"]), f"{r['growth']:.2f}",
               ", ".join(f"{h}: {'-' if mb is None else f'{mb:.0f}'}" for h, mb in r["probes"])] for r in rows]
-    return table(["model", "activation bits", "largest width", "x the 32-bit width", "probes (width: peak MB)"],
-                 cells, right=["largest width", "x the 32-bit width"])
+    return table(["model", "activation bits", size, "x at 32 bits", f"probes ({size.split()[1]}: peak MB)"],
+                 cells, right=[size, "x at 32 bits"])
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -759,7 +780,7 @@ def write_markdown_section(path, name: str, report: dict, command: str) -> None:
 
     m = report["machine"]
     if "budget_mb" in report:
-        how = f"{report['num_layers']} layers, budget {report['budget_mb']:g} MB, one fresh process per probe"
+        how = f"{capacity_setting(report)}, one fresh process per probe"
         table = capacity_table(report["results"])
     else:
         how, table = f"{report['rounds']} interleaved rounds, medians", markdown_table(report["results"])

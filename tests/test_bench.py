@@ -97,13 +97,16 @@ def test_sampling_cases_time_every_sampler_on_the_same_batches(tmp_path):
     assert all(r["edges_per_s"] > 0 for r in rows) and sum(r["speedup_vs_baseline"] == 1.0 for r in rows) == 1
 
 
-def test_largest_hidden_doubles_then_bisects_to_the_budget(monkeypatch):
+def test_largest_model_doubles_then_bisects_to_the_budget(monkeypatch):
     from cogdl import bench
 
     monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root, layers: 0.5 * hidden + 10)
-    width, probes = bench.largest_hidden("gcn", 32, budget_mb=500, device="cpu")
+    width, probes = bench.largest_model("gcn", 32, budget_mb=500, device="cpu")
     assert width <= 980 and 0.5 * (width + max(8, width // 16)) + 10 > 500  # within a step (or 1/16) of 980
     assert [h for h, _ in probes[:5]] == [64, 128, 256, 512, 1024]
+    monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root, layers: hidden / 8 * layers)
+    depth, probes = bench.largest_model("gcn", 2, budget_mb=1000, device="cpu", grow="depth", hidden=256)
+    assert depth == 31 and [n for n, _ in probes[:5]] == [2, 4, 8, 16, 32]  # 32 x 256 / 8 = 1024 > 1000
 
 
 def test_compression_cases_train_every_model_at_every_width(data_root):
