@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from cogdl.config import load_yaml
-from cogdl.leaderboard.reproduce import tolerance
+from cogdl.leaderboard.files import tolerance
 from helpers import REPO
 
 PLANETOID = REPO / "leaderboard" / "planetoid"

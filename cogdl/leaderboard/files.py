@@ -23,6 +23,7 @@ missing or unknown key (naming the file, the entry and the keys expected), a sec
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,26 @@ DEFAULT_ABS_TOL = 0.5  # points of the protocol's unit
 def dump_leaderboard(data: Any) -> str:
     """YAML text in the leaderboard files' layout: keys in the order given, short mappings inline."""
     return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None)
+
+
+def tolerance(abs_tol: float, ref_std, ref_n, obs_std, obs_n: int) -> float:
+    """The reproduction rule's bound on |measured - reference| (`docs/reproduce.md`):
+    max(abs_tol, 2 sqrt(sd_ref^2/n_ref + sd_obs^2/n_obs)); a missing std is 0, a missing n_ref is n_obs."""
+    ref_var = (ref_std or 0.0) ** 2 / (ref_n or obs_n)
+    obs_var = (obs_std or 0.0) ** 2 / obs_n
+    return max(abs_tol, 2 * math.sqrt(ref_var + obs_var))
+
+
+def recorded_check(entry: dict[str, Any]) -> tuple[float, str] | None:
+    """The bound of an entry's recorded result against its reference, and "pass" or "miss" by it;
+    None where the entry has no measured result or no reference mean."""
+    reference, measured = entry.get("reference"), entry.get("measured")
+    if not measured or not reference or reference.get("mean") is None:
+        return None
+    bound = tolerance(entry["tolerance"]["abs"], reference.get("std"), reference.get("n"), measured.get("std"),
+                      measured["n"])
+    delta = round(measured["mean"] - reference["mean"], 2)  # both are recorded to 2 decimals
+    return bound, "pass" if abs(delta) <= bound else "miss"
 
 
 def widened_tolerances(title: str, named_tolerances) -> list[str]:

@@ -38,7 +38,6 @@ not at all.
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ from typing import Any
 
 from cogdl.data.atomic import write_folder_atomically
 from cogdl.errors import ConfigError, did_you_mean
-from cogdl.leaderboard.files import entry_label, leaderboard_dir, load_leaderboard, widened_tolerances
+from cogdl.leaderboard.files import entry_label, leaderboard_dir, load_leaderboard, tolerance, widened_tolerances
 from cogdl.leaderboard.run_store import RunStore, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
@@ -55,13 +54,6 @@ from cogdl.stats import mean_and_std
 TIERS = ("smoke", "full")
 SMOKE_EPOCHS = 50
 SMOKE_BAND = 25.0
-
-
-def tolerance(abs_tol: float, ref_std, ref_n, obs_std, obs_n: int) -> float:
-    """max(abs_tol, 2 sqrt(sd_ref^2/n_ref + sd_obs^2/n_obs)); a missing std is 0, a missing n_ref is n_obs."""
-    ref_var = (ref_std or 0.0) ** 2 / (ref_n or obs_n)
-    obs_var = (obs_std or 0.0) ** 2 / obs_n
-    return max(abs_tol, 2 * math.sqrt(ref_var + obs_var))
 
 
 @dataclass
