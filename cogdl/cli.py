@@ -39,9 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a model on a dataset for a task over seeds")
-    train.add_argument("--task", required=True)
-    train.add_argument("--model", required=True)
-    train.add_argument("--dataset", required=True)
+    train.add_argument("--task", help="a registered task (cogdl list); required unless --from")
+    train.add_argument("--model", help="a registered model; required unless --from")
+    train.add_argument("--dataset", help="a registered dataset; required unless --from")
+    train.add_argument("--from", dest="from_run", metavar="RUN_DIR",
+                       help="repeat the run of this run folder: its task, model, dataset, seeds, protocol, grid and "
+                            "every setting (--seeds, --config and --set still apply on top)")
     seeds = train.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, nargs="+", help="seeds, e.g. --seed 0 1 2")
     seeds.add_argument("--seeds", help="a range or list, e.g. --seeds 0-9 or --seeds 0,3")
@@ -300,7 +303,24 @@ def cmd_train(args) -> int:
         require_data_parallel(args.task)
         return launch(args.nproc, without_option(args.argv, "--nproc"))
 
-    seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else [0]
+    layers, grid = [], load_grid(args.grid) if args.grid else None
+    if args.from_run:
+        from pathlib import Path
+
+        from cogdl.experiment import repeat_spec
+
+        repeated = repeat_spec(Path(args.from_run))
+        for name in ("task", "model", "dataset", "protocol"):
+            given = getattr(args, name)
+            if given is not None and given != repeated[name] and not (name == "protocol" and given == "seeds"):
+                raise ConfigError(f"--{name} {given}: the run of --from {args.from_run} has {name} {repeated[name]!r}")
+            setattr(args, name, repeated[name])
+        layers, grid = repeated["layers"], grid or repeated["grid"]
+    missing = [f"--{name}" for name in ("task", "model", "dataset") if getattr(args, name) is None]
+    if missing:
+        raise ConfigError(f"cogdl train: {', '.join(missing)} required (or --from RUN_DIR)")
+    seeds = args.seed if args.seed else parse_seeds(args.seeds) if args.seeds else \
+        repeated["seeds"] if args.from_run else [0]
     overrides = parse_set(args.set)
     for flag, key in ((args.save_embeddings, "save_embeddings"), (args.load_embeddings, "load_embeddings")):
         if flag:
@@ -308,7 +328,6 @@ def cmd_train(args) -> int:
                 raise ConfigError(f"--{key.replace('_', '-')} {flag}: with {len(seeds)} seeds put {{seed}} in the "
                                   "file name (one file per seed)")
             overrides[key] = flag
-    layers = []
     if args.best_config:
         from cogdl.leaderboard import best_config
 
@@ -316,7 +335,7 @@ def cmd_train(args) -> int:
     result = experiment(args.task, args.model, args.dataset, seeds, protocol=args.protocol, layers=layers,
                         config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
-                        grid=load_grid(args.grid) if args.grid else None, executor=args.executor, address=args.address,
+                        grid=grid, executor=args.executor, address=args.address,
                         export_predictions=args.export_predictions, logger=args.logger, **overrides)
     if result.run_dir is None and args.out:  # a data-parallel process other than rank 0: rank 0 reports
         return 0

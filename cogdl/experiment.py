@@ -6,7 +6,8 @@ Run folder (DESIGN.md, a contract that scripts read):
       config.resolved.yaml   env.json
       <unit>_<k>/metrics.json  <unit>_<k>/<artifacts of the task, e.g. split.json>
       seed_<k>/model.pt      the selected weights (`cogdl.checkpoint`; `cogdl predict`, `cogdl embed`)
-      summary.json           {"task", "model", "dataset", "n", "metrics": {name: {"mean", "std", "values"}}}
+      summary.json           {"task", "model", "dataset", "n", "seeds", "unit", "protocol", ...,
+                              "metrics": {name: {"mean", "std", "values"}}}   (`repeat_spec`: `cogdl train --from`)
       summary.csv
 
 `<unit>` is `seed` for the `seeds` protocol and `graph` for IGB's. The folder is written under a
@@ -164,8 +165,23 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
     if export_predictions is not None:
         write_files_atomically(Path(export_predictions), result.predictions)
     if out is not None:
+        result.extra = {"protocol": protocol, **result.extra}  # with task, model, dataset and seeds: `--from`
         result.run_dir = write_run_folder(Path(out), result, spec.seeds, {**env, **result.environment})
     return result
+
+
+def repeat_spec(run_dir: Path) -> dict[str, Any]:
+    """What `cogdl train --from RUN_DIR` repeats: the run folder's task, model, dataset, seeds,
+    protocol and grid (`summary.json`) and its every setting (`config.resolved.yaml`, as the lowest
+    config layer); a DataError naming the folder when it is not a complete run folder."""
+    summary, _, config = read_run_folder(run_dir)
+    missing = [key for key in ("task", "model", "dataset", "seeds") if key not in summary]
+    if missing or not isinstance(config, dict):
+        raise DataError(f"{run_dir}: summary.json lacks {', '.join(missing) or 'nothing'} and config.resolved.yaml "
+                        f"{'is' if isinstance(config, dict) else 'is not'} a mapping: not a run folder to repeat")
+    return {"task": summary["task"], "model": summary["model"], "dataset": summary["dataset"],
+            "seeds": summary["seeds"], "protocol": summary.get("protocol", "seeds"), "grid": summary.get("grid") or None,
+            "layers": [(str(run_dir / "config.resolved.yaml"), config)]}
 
 
 def require_data_parallel(task: str) -> None:

@@ -1,6 +1,7 @@
 import json
 import statistics
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -46,6 +47,25 @@ def test_experiment_resolved_config_is_accepted_by_config_flag(tmp_path, data_ro
                              config_file=first.run_dir / "config.resolved.yaml")
     assert again.config == first.config
     assert again.summary["test_acc"]["values"] == first.summary["test_acc"]["values"]
+
+
+def test_train_from_a_run_folder_repeats_the_run_bit_for_bit(cli, tmp_path, data_root):
+    first = ["train", "--task", "node_classification", "--model", "mlp", "--dataset", "citeseer", "--seeds", "3,5",
+             "--set", "epochs=5", "hidden_size=8", "--data-root", str(data_root)]
+    status, out, _ = cli(*first, "--out", str(tmp_path / "a"))
+    run = out.strip().splitlines()[-1]
+    status, out, err = cli("train", "--from", run, "--out", str(tmp_path / "b"), "--data-root", str(data_root))
+    assert status == 0, err
+    again = out.strip().splitlines()[-1]
+    summary, repeated = (json.loads((Path(d) / "summary.json").read_text()) for d in (run, again))
+    assert repeated["seeds"] == [3, 5] and repeated["protocol"] == "seeds"
+    assert {k: v["values"] for k, v in repeated["metrics"].items()} == {k: v["values"] for k, v in summary["metrics"].items()}
+    assert (Path(again) / "config.resolved.yaml").read_text() == (Path(run) / "config.resolved.yaml").read_text()
+    status, _, err = cli("train", "--from", run, "--model", "gcn", "--out", str(tmp_path / "c"))
+    assert status == 2 and "--model gcn: the run of --from" in err and "has model 'mlp'" in err
+    status, _, err = cli("train", "--from", str(tmp_path), "--out", str(tmp_path / "c"))
+    assert status == 2 and err.count("\n") == 1 and "not a complete run folder" in err
+    assert not (tmp_path / "c").exists()
 
 
 def test_experiment_same_seed_reproduces(data_root):
