@@ -49,8 +49,30 @@ def devices() -> list[str]:
     return found
 
 
+def cpu_model() -> str:
+    """The CPU's model name (`/proc/cpuinfo`), else what `platform` says."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_average() -> float | None:
+    """The machine's 1-minute load average, or None where the system does not say."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def environment(device: str | None = None) -> dict:
     return {
+        "cpu_model": cpu_model(),
+        "load_average": load_average(),  # taken before the run: what else the machine was doing
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": package_versions(),

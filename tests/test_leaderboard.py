@@ -6,7 +6,7 @@ import yaml
 
 from cogdl.config import load_yaml
 from cogdl.errors import ConfigError
-from cogdl.leaderboard.files import entry_label
+from cogdl.leaderboard.files import entry_label, wall_time_label
 from helpers import REPO
 
 PLANETOID = REPO / "leaderboard" / "planetoid" / "node_classification.yaml"
@@ -29,6 +29,20 @@ def test_leaderboard_record_copies_the_run_folder(cli, tmp_path, data_root):
     assert entry["measured"]["command"].startswith("cogdl train --task node_classification --model gcn")
     assert entry["config"]["epochs"] == 5
     assert entry["reference"]["mean"] == 70.3
+    env = json.loads((tmp_path / run_dir / "env.json").read_text())  # how the wall time was taken
+    assert entry["measured"]["threads"] == env["torch_threads"] >= 1 and entry["measured"]["cpu"] == env["cpu_model"]
+    assert entry["measured"]["load_average"] == env["load_average"]
+
+
+@pytest.mark.parametrize("recorded, label", [
+    ({}, "1.5 min (threads and load not recorded)"),  # recorded before these were
+    ({"threads": 2, "cpu": "x", "load_average": 0.1}, "1.5 min (2 threads, idle)"),
+    ({"threads": 1, "cpu": "x", "load_average": 2.31}, "1.5 min (1 threads, busy, load 2.3)"),
+    ({"threads": [2, 1], "cpu": "x", "load_average": [0.2, None]}, "1.5 min (2/1 threads, idle)"),
+    ({"threads": 2, "cpu": "x", "load_average": None}, "1.5 min (2 threads, load not recorded)"),
+])
+def test_the_wall_time_says_how_it_was_taken(recorded, label):
+    assert wall_time_label({"wall_seconds": 90.0, **recorded}) == label
 
 
 def _train_citeseer_gcn(cli, tmp_path, data_root, seeds: str, *settings) -> str:

@@ -41,6 +41,9 @@ ENTRY_OPTIONAL = ("variant", "config", "measured")
 REFERENCE_KEYS = ("mean", "std", "n", "source")
 REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
 MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
+#: how the wall time was taken (recorded since 2026-12-05): torch threads, CPU model, load average before the run
+MEASURED_OPTIONAL = ("threads", "cpu", "load_average")
+IDLE_LOAD = 0.5  #: a 1-minute load average below this before a run: the machine was idle
 TOLERANCE_KEYS = ("abs",)
 TOLERANCE_OPTIONAL = ("reason",)
 DEFAULT_ABS_TOL = 0.5  # points of the protocol's unit
@@ -69,6 +72,22 @@ def recorded_check(entry: dict[str, Any]) -> tuple[float, str] | None:
                       measured["n"])
     delta = round(measured["mean"] - reference["mean"], 2)  # both are recorded to 2 decimals
     return bound, "pass" if abs(delta) <= bound else "miss"
+
+
+def wall_time_label(measured: dict[str, Any]) -> str:
+    """The wall time with how it was taken: `5.2 min (2 threads, idle)`, or `(threads and load not
+    recorded)` for results recorded before those were."""
+    minutes = f"{measured['wall_seconds'] / 60:.1f} min"
+    threads, loads = _known(measured.get("threads")), _known(measured.get("load_average"))
+    if not threads:
+        return f"{minutes} (threads and load not recorded)"
+    state = "load not recorded" if not loads else "idle" if max(loads) < IDLE_LOAD else f"busy, load {max(loads):.1f}"
+    return f"{minutes} ({'/'.join(map(str, threads))} threads, {state})"
+
+
+def _known(value) -> list:
+    """A recorded value, or the values of runs recorded together, without the unknown ones."""
+    return [v for v in (value if isinstance(value, list) else [value]) if v is not None]
 
 
 def widened_tolerances(title: str, named_tolerances) -> list[str]:
@@ -134,7 +153,7 @@ def _check_entry(entry: Any, where: str) -> None:
     if "measured" in entry:
         if "config" not in entry:
             raise ConfigError(f"{where}: a 'measured' block needs the 'config' it was measured with")
-        _check_keys(entry["measured"], f"{where} measured", MEASURED_KEYS)
+        _check_keys(entry["measured"], f"{where} measured", MEASURED_KEYS, MEASURED_OPTIONAL)
 
 
 def load_leaderboard(path: str | Path) -> dict[str, Any]:

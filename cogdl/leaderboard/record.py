@@ -18,7 +18,8 @@ from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError, DataError
 from cogdl.experiment import read_run_folder
 from cogdl.stats import summarize
-from cogdl.leaderboard.files import DEFAULT_ABS_TOL, dump_leaderboard, entry_in, entry_label, load_leaderboard
+from cogdl.leaderboard.files import (DEFAULT_ABS_TOL, MEASURED_OPTIONAL, dump_leaderboard, entry_in, entry_label,
+                                   load_leaderboard)
 
 
 def _percent(value):
@@ -62,6 +63,8 @@ def pool_measured(recorded: dict, new: dict, where: str) -> dict:
         **{key: _one_or_all([recorded[key], new[key]]) for key in ("commit", "date", "device")},
         "wall_seconds": round(recorded["wall_seconds"] + new["wall_seconds"], 1),
         "command": _one_or_all([recorded["command"], new["command"]]),
+        **{key: _one_or_all([recorded[key], new[key]]) for key in MEASURED_OPTIONAL  # unknown for part: left out
+           if key in recorded and key in new},
     }
 
 
@@ -103,6 +106,9 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
                                for env in envs]),
         "wall_seconds": round(sum(summary["wall_seconds"] for _, summary, _, _ in runs), 1),
         "command": _one_or_all([env.get("command") for env in envs]),
+        "threads": _one_or_all([env.get("torch_threads") for env in envs]),
+        "cpu": _one_or_all([env.get("cpu_model") for env in envs]),
+        "load_average": _one_or_all([env.get("load_average") for env in envs]),
     }
     return identity, config, measured
 
