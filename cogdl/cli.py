@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="unsupervised_node_classification: write the embeddings ({seed} in the name: one file per seed)")
     train.add_argument("--load-embeddings", metavar="FILE.npy",
                        help="unsupervised_node_classification: evaluate these embeddings instead of training")
-    train.add_argument("--protocol", default="seeds",
+    train.add_argument("--protocol", default=None,
                        help="how runs are organised (cogdl list protocols): seeds (default, one run per seed) or igb "
                             "(select on mean validation over an igb-* dataset's graphs, refit on train + validation)")
     train.add_argument("--grid", metavar="GRID.yaml",
@@ -312,10 +312,11 @@ def cmd_train(args) -> int:
         repeated = repeat_spec(Path(args.from_run))
         for name in ("task", "model", "dataset", "protocol"):
             given = getattr(args, name)
-            if given is not None and given != repeated[name] and not (name == "protocol" and given == "seeds"):
+            if given is not None and given != repeated[name]:
                 raise ConfigError(f"--{name} {given}: the run of --from {args.from_run} has {name} {repeated[name]!r}")
             setattr(args, name, repeated[name])
         layers, grid = repeated["layers"], grid or repeated["grid"]
+    args.protocol = args.protocol or "seeds"
     missing = [f"--{name}" for name in ("task", "model", "dataset") if getattr(args, name) is None]
     if missing:
         raise ConfigError(f"cogdl train: {', '.join(missing)} required (or --from RUN_DIR)")

@@ -176,9 +176,10 @@ def repeat_spec(run_dir: Path) -> dict[str, Any]:
     config layer); a DataError naming the folder when it is not a complete run folder."""
     summary, _, config = read_run_folder(run_dir)
     missing = [key for key in ("task", "model", "dataset", "seeds") if key not in summary]
-    if missing or not isinstance(config, dict):
-        raise DataError(f"{run_dir}: summary.json lacks {', '.join(missing) or 'nothing'} and config.resolved.yaml "
-                        f"{'is' if isinstance(config, dict) else 'is not'} a mapping: not a run folder to repeat")
+    if missing:
+        raise DataError(f"{run_dir}/summary.json: no {', '.join(missing)}: not a run folder to repeat")
+    if not isinstance(config, dict):
+        raise DataError(f"{run_dir}/config.resolved.yaml: not a mapping of settings: not a run folder to repeat")
     return {"task": summary["task"], "model": summary["model"], "dataset": summary["dataset"],
             "seeds": summary["seeds"], "protocol": summary.get("protocol", "seeds"), "grid": summary.get("grid") or None,
             "layers": [(str(run_dir / "config.resolved.yaml"), config)]}

@@ -219,9 +219,10 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
             raise _Surplus()
         study.sampler = optuna.samplers.TPESampler(seed=_trial_seed(sampler_seed, trial.number))
         params = suggest(trial, space)
-        if _key(params) in _tried(study, exclude=trial.number):  # drawn before, or by another process just now
+        tried = _tried(study, exclude=trial.number)
+        if _key(params) in tried:  # drawn before, or by another process just now
             trial.set_user_attr("repeat", True)
-            untried = _untried(space, _tried(study), _trial_seed(sampler_seed, trial.number))
+            untried = _untried(space, tried, _trial_seed(sampler_seed, trial.number))
             if untried is not None:
                 study.enqueue_trial(untried)  # the next trial takes a set not yet tried
             elif size is not None and size <= ENUMERATED:
