@@ -15,6 +15,8 @@ loaded dataset (the same one may be prepared again with another config, or for a
 | `GraphCollectionDataset` | many small labelled graphs                       | TU                     |
 | `IIDGraphsDataset`       | many i.i.d. graphs, each a node-split graph      | IGB                    |
 | `SplitFamilyDataset`     | one `Graph` with a fixed family of node splits   | geom-gcn's ten splits  |
+| `GraphSplitDataset`      | labelled graphs with a train / val / test split  | one fold of the next   |
+| `GraphFoldsDataset`      | labelled graphs with fixed outer folds           | Errica et al.'s folds  |
 
 A task that splits for itself (seeded shuffles of nodes, a random edge split) accepts the single-graph
 shapes `SINGLE_GRAPH_SHAPES`.
@@ -154,6 +156,32 @@ class SplitFamilyDataset(Dataset):
     def split_dataset(self, k: int) -> NodeSplitDataset:
         """Split `k` as a node-split dataset (sharing the graph's cached structure)."""
         return NodeSplitDataset(info=self.info, graph=self.graph.with_node_fields(masks=self.splits[k]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphSplitDataset(Dataset):
+    """Many small labelled graphs split into train / validation / test graphs: `split` maps
+    `"train" | "val" | "test"` to sorted `[n]` int64 graph ids. A graph task trains on it once."""
+
+    shape: ClassVar[str] = "a collection of labelled graphs with a train / validation / test split"
+    graphs: GraphCollection
+    split: dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphFoldsDataset(Dataset):
+    """Many small labelled graphs with fixed outer folds (Errica et al.'s published splits):
+    `folds[k]` maps `"train" | "val" | "test"` to the graph ids of fold k (test: the outer test
+    fold; train / val: the inner hold-out split of the rest). It runs under a protocol that selects
+    and tests per fold (`cogdl.protocols.fair_folds`)."""
+
+    shape: ClassVar[str] = "a collection of labelled graphs with fixed outer folds"
+    graphs: GraphCollection
+    folds: list[dict[str, torch.Tensor]]
+
+    def fold_dataset(self, k: int) -> GraphSplitDataset:
+        """Fold `k` as a graph-split dataset (sharing the graphs)."""
+        return GraphSplitDataset(info=self.info, graphs=self.graphs, split=self.folds[k])
 
 
 #: the shapes that are one homogeneous graph (for tasks that draw their own split)

@@ -21,6 +21,9 @@ the dataset, building a model for a run and running it once.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import random
 import traceback
 from typing import Any, ClassVar
@@ -111,6 +114,21 @@ def require_one_seed(spec: RunSpec, protocol: str, unit: str) -> None:
     """A ConfigError unless the spec has one seed: run k of a protocol over many `unit`s trains from seed + k."""
     if len(spec.seeds) != 1:
         raise ConfigError(f"protocol {protocol} takes one seed ({unit} k trains from seed + k)")
+
+
+def grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
+    """The grid's settings in order: the cartesian product, the last key varying fastest."""
+    keys = list(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+
+
+def csv_text(rows: list[dict]) -> str:
+    """`rows` (dicts with the same keys) as CSV text with a header."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def seed_everything(seed: int) -> None:

@@ -27,30 +27,21 @@ the best epoch's count, as the paper describes.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import statistics
-from typing import Any
 
 import torch
 
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError, DataError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, hold_dataset, held_dataset, release_dataset, require_one_seed, resolve_spec, run_once,
+    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, held_dataset, release_dataset, require_one_seed,
+    resolve_spec, run_once,
 )
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
 from cogdl.tasks.base import SeedContext
 
-
-
-def grid_settings(grid: dict[str, list]) -> list[dict[str, Any]]:
-    """The grid's settings in order: the cartesian product, the last key varying fastest."""
-    keys = list(grid)
-    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
 def _one_graph(spec: RunSpec, flat: dict, g: int, refit_epochs: int | None) -> dict:
@@ -111,7 +102,7 @@ class IGBProtocol(Protocol):
         extra = {"benchmark": "igb", "graphs": num_graphs, "grid": spec.grid or {}, "chosen_setting": chosen,
                  "base_config": base}
         return Result(spec.task, spec.model, spec.dataset, records, summarize(records, names), settings[chosen],
-                      unit=self.unit, extra=extra, files={"grid.csv": _csv(table)},
+                      unit=self.unit, extra=extra, files={"grid.csv": csv_text(table)},
                       environment={"igb_manifest": dataset.manifest}, notes=_describe(table, spec.grid or {}, chosen, metric))
 
 
@@ -123,11 +114,3 @@ def _describe(table: list[dict], grid: dict, chosen: int, metric: str) -> list[s
         lines.append(f"setting {row['setting']} ({setting or 'the config'}): mean {metric} "
                      f"{100 * row[f'mean_{metric}']:.2f}, mean best epoch {row['mean_best_epoch']:.1f}{mark}")
     return lines
-
-
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

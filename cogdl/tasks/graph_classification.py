@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from cogdl.config import Interval
-from cogdl.data.dataset import GraphCollectionDataset
+from cogdl.data.dataset import GraphCollectionDataset, GraphSplitDataset
 from cogdl.data.graph_collection import iterate_batches
 from cogdl.errors import DataError
 from cogdl.models.base import GraphLevel, ModelSizes
@@ -73,51 +73,65 @@ class GraphClassification(Task):
     """Stratified k-fold cross-validation; report test accuracy averaged over the folds."""
 
     Config = GraphClassificationConfig
-    accepts = (GraphCollectionDataset,)
+    accepts = (GraphCollectionDataset, GraphSplitDataset)
     requires = (GraphLevel,)
     quick_config = {"epochs": 2, "folds": 2, "val_ratio": 0.2, "batch_size": 8}
 
-    def prepare(self, dataset: GraphCollectionDataset, config: GraphClassificationConfig) -> GraphCollectionDataset:
-        return check_folds(dataset, config.folds)
+    def prepare(self, dataset, config: GraphClassificationConfig):
+        return dataset if isinstance(dataset, GraphSplitDataset) else check_folds(dataset, config.folds)
 
-    def model_sizes(self, prepared: GraphCollectionDataset, config) -> ModelSizes:
+    def model_sizes(self, prepared, config) -> ModelSizes:
         return ModelSizes(prepared.info.num_features, prepared.info.num_classes)
 
     def epochs_per_seed(self, config: GraphClassificationConfig) -> int:
         return config.epochs * config.folds
 
-    def run(self, model, prepared: GraphCollectionDataset, config: GraphClassificationConfig, context: SeedContext):
-        seed, trainer = context.seed, context.trainer(config, fused_adam=True)
-        graphs, labels = prepared.graphs, prepared.graphs.y.numpy()
-        check = context.output_check("one row per graph of the batch, one column per class")
+    def run(self, model, prepared, config: GraphClassificationConfig, context: SeedContext):
+        loop = (context.trainer(config, fused_adam=True), torch.Generator().manual_seed(context.seed),
+                context.output_check("one row per graph of the batch, one column per class"))
+        if isinstance(prepared, GraphSplitDataset):
+            split = prepared.split
+            return fit_split(model, prepared, split["train"], split["val"], split["test"] if context.evaluate_test else None,
+                             config, *loop)
+        labels = prepared.graphs.y.numpy()
         initial = copy.deepcopy(model.state_dict())
-        generator = torch.Generator().manual_seed(seed)
         fold_records = []
-        for rest, test_ids in graph_folds(labels, config.folds, seed):
-            train_ids, val_ids = train_test_split(rest, test_size=config.val_ratio, stratify=labels[rest], random_state=seed)
+        for rest, test_ids in graph_folds(labels, config.folds, context.seed):
+            train_ids, val_ids = train_test_split(rest, test_size=config.val_ratio, stratify=labels[rest],
+                                                  random_state=context.seed)
             train_ids, val_ids, test_ids = (torch.from_numpy(np.sort(i)) for i in (train_ids, val_ids, test_ids))
             model.load_state_dict(initial)
-
-            def train_epoch(optimizer, train_ids=train_ids) -> float:
-                total = 0.0
-                for ids in iterate_batches(train_ids, config.batch_size, generator):
-                    batch = trainer.place(graphs.batch(ids))
-                    optimizer.zero_grad()
-                    logits = check(model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs),
-                                   (batch.num_graphs, prepared.info.num_classes))
-                    loss = F.cross_entropy(logits, batch.y)
-                    loss.backward()
-                    optimizer.step()
-                    total += loss.item() * ids.numel()
-                return total / train_ids.numel()
-
-            outcome = trainer.fit(model, train_epoch,
-                                  lambda val_ids=val_ids: evaluate(model, graphs, val_ids, config.batch_size, trainer))
-            with torch.no_grad():
-                test_acc, _ = evaluate(model, graphs, test_ids, config.batch_size, trainer)
-            fold_records.append({"test": test_ids.tolist(), "val_acc": outcome.best_val_score, "test_acc": test_acc,
-                                 "best_epoch": outcome.best_epoch})
+            fold = fit_split(model, prepared, train_ids, val_ids, test_ids, config, *loop)
+            fold_records.append({"test": test_ids.tolist(), **fold})
         context.artifacts["folds.json"] = json.dumps(fold_records) + "\n"
         test_accs = np.array([r["test_acc"] for r in fold_records])
         return {"test_acc": float(test_accs.mean()), "test_acc_fold_std": float(test_accs.std(ddof=1)),
                 "val_acc": float(np.mean([r["val_acc"] for r in fold_records]))}
+
+
+def fit_split(model, prepared, train_ids: torch.Tensor, val_ids: torch.Tensor, test_ids: torch.Tensor | None,
+              config: GraphClassificationConfig, trainer, generator: torch.Generator, check) -> dict:
+    """Train `model` on the graphs `train_ids` in batches shuffled by `generator`, keep the epoch the
+    selection rule picks on `val_ids`, and (unless `test_ids` is None) test that epoch's weights
+    once on `test_ids`; `check` checks the model's first output (`SeedContext.output_check`)."""
+    graphs = prepared.graphs
+
+    def train_epoch(optimizer) -> float:
+        total = 0.0
+        for ids in iterate_batches(train_ids, config.batch_size, generator):
+            batch = trainer.place(graphs.batch(ids))
+            optimizer.zero_grad()
+            logits = check(model(batch.graph, batch.graph.x, batch.graph_index, batch.num_graphs),
+                           (batch.num_graphs, prepared.info.num_classes))
+            loss = F.cross_entropy(logits, batch.y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * ids.numel()
+        return total / train_ids.numel()
+
+    outcome = trainer.fit(model, train_epoch, lambda: evaluate(model, graphs, val_ids, config.batch_size, trainer))
+    record = {"val_acc": outcome.best_val_score, "best_epoch": outcome.best_epoch}
+    if test_ids is not None:
+        with torch.no_grad():
+            record["test_acc"] = evaluate(model, graphs, test_ids, config.batch_size, trainer)[0]
+    return record

@@ -10,7 +10,7 @@ import cogdl
 from cogdl.config import load_grid
 from cogdl.datasets.igb import build_igb
 from cogdl.errors import ConfigError
-from cogdl.protocols.igb import grid_settings
+from cogdl.protocols.base import grid_settings
 from cogdl.tasks import node_classification
 from cogdl.tasks.node_classification import NodeClassification
 
@@ -88,7 +88,7 @@ def test_igb_cli_prints_the_grid_and_the_run_folder(small_igb, tmp_path, cli):
 
 @pytest.mark.parametrize("args, message", [
     (["--dataset", "cora", "--protocol", "igb"], "dataset 'cora' (a single graph with a node split) is not many i.i.d. graphs"),
-    (["--dataset", "igb-cora", "--grid", "GRID"], "protocol 'seeds' takes no --grid; protocols that do: igb"),
+    (["--dataset", "igb-cora", "--grid", "GRID"], "protocol 'seeds' takes no --grid; protocols that do: errica, igb"),
     (["--dataset", "igb-cora", "--protocol", "igb", "--grid", "GRID_BAD"], "--grid: unknown key 'hiden_size'"),
     (["--dataset", "igb-cora", "--protocol", "igb", "--seeds", "0-1"], "protocol igb takes one seed"),
     (["--dataset", "igb-cora", "--protocol", "igbb"], "unknown protocol 'igbb' (did you mean 'igb'?)"),
