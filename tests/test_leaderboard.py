@@ -174,6 +174,7 @@ def _broken_board(tmp_path, edit) -> tuple:
     (lambda b: b["entries"][0].update(tolerance={"abs": 2.0}),
      "entries[0] (cora / gcn) tolerance: 'abs' 2.0 is wider than the default 0.5 and needs a 'reason'"),
     (lambda b: b["entries"][0].update(tolerance={"abs": 2.0, "reason": " "}), "needs a 'reason'"),
+    (lambda b: b["entries"][0].update(grid={"lr": []}), "entries[0] (cora / gcn) grid: expected a mapping"),
 ])
 def test_leaderboard_load_rejects_a_malformed_file(tmp_path, edit, message):
     from cogdl.leaderboard import load_leaderboard
@@ -271,3 +272,21 @@ def test_a_variant_is_a_second_entry_of_one_dataset_and_model(tmp_path):
     path.write_text(yaml.safe_dump(board, sort_keys=False))
     with pytest.raises(ConfigError, match=r"second entry for cora / gcn \[2-bit activations\]"):
         load_leaderboard(path)
+
+
+def test_a_reference_measured_under_another_protocol_is_shown_but_never_checked():
+    from cogdl.leaderboard.files import recorded_check
+    from cogdl.leaderboard.render import entries_table
+    from cogdl.leaderboard.reproduce import Planned, compare
+
+    board = load_yaml(PLANETOID)
+    entry = board["entries"][0]
+    assert recorded_check(entry) is not None
+    entry["reference"] = {**entry["reference"], "mean": entry["measured"]["mean"] + 10, "protocol": "test-fold selection"}
+    assert recorded_check(entry) is None
+    text = entries_table(board)
+    row = next(line for line in text.splitlines() if line.startswith(f"| {entry['dataset']} | {entry['model']} |"))
+    assert "| other protocol |" in row and f"- {entry['dataset']} / {entry['model']}: test-fold selection" in text
+    item = Planned(PLANETOID, "node_classification", "test_acc", entry, entry["measured"]["seeds"], entry["config"])
+    values = [{"test_acc": entry["measured"]["mean"] / 100, "seconds": 1.0}] * 3
+    assert compare(item, values, "full")["target"] == "recorded"

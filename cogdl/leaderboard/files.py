@@ -8,10 +8,13 @@ A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/
         model: gcn                         # a registered model name
         variant: 2-bit activations         # optional: a second entry of one (dataset, model), e.g. a setting studied
         config: {...}                      # the full resolved config of the measured run (absent: not run)
-        reference: {mean, std, n, source[, metrics]}  # the paper's result in `unit` (null: none)
+        grid: {key: [values]}              # optional: the settings a grid protocol selected among (errica, igb)
+        reference: {mean, std, n, source[, metrics, protocol]}  # the paper's result in `unit` (null: none)
         measured: {mean, std, n, seeds, metrics, commit, date, device, wall_seconds, command}
         tolerance: {abs: 0.5[, reason]}    # the reproduction rule's floor, in `unit`
 
+A reference with a `protocol` was measured under another protocol than the file's (e.g. with the
+epoch chosen on the test folds): tables show it for context, and nothing is checked against it.
 A tolerance wider than `DEFAULT_ABS_TOL` must carry a `reason`: the measured evidence that the
 reference cannot be met more closely (it is printed under the reproduction report and the rendered tables).
 
@@ -37,9 +40,10 @@ PROTOCOL_KEYS = ("name", "benchmark", "task", "splits", "metrics", "higher_is_be
                  "unit")
 #: entry keys: required ones, then optional ones
 ENTRY_REQUIRED = ("dataset", "model", "reference", "tolerance")
-ENTRY_OPTIONAL = ("variant", "config", "measured")
+ENTRY_OPTIONAL = ("variant", "config", "grid", "measured")
 REFERENCE_KEYS = ("mean", "std", "n", "source")
-REFERENCE_OPTIONAL = ("metrics",)  # the paper's value of each metric, where it reports several
+#: the paper's value of each metric, where it reports several; the protocol it was measured under, where not the file's
+REFERENCE_OPTIONAL = ("metrics", "protocol")
 MEASURED_KEYS = ("mean", "std", "n", "seeds", "metrics", "commit", "date", "device", "wall_seconds", "command")
 #: how the wall time was taken (recorded since 2026-12-05): torch threads, CPU model, load average before the run
 MEASURED_OPTIONAL = ("threads", "cpu", "load_average")
@@ -62,11 +66,20 @@ def tolerance(abs_tol: float, ref_std, ref_n, obs_std, obs_n: int) -> float:
     return max(abs_tol, 2 * math.sqrt(ref_var + obs_var))
 
 
+def comparable_reference(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The entry's reference when a result of the file's protocol can be checked against it: it
+    has a mean and was not measured under another protocol (`reference.protocol`)."""
+    reference = entry.get("reference")
+    if not reference or reference.get("mean") is None or reference.get("protocol"):
+        return None
+    return reference
+
+
 def recorded_check(entry: dict[str, Any]) -> tuple[float, str] | None:
     """The bound of an entry's recorded result against its reference, and "pass" or "miss" by it;
-    None where the entry has no measured result or no reference mean."""
-    reference, measured = entry.get("reference"), entry.get("measured")
-    if not measured or not reference or reference.get("mean") is None:
+    None where the entry has no measured result or no comparable reference (`comparable_reference`)."""
+    reference, measured = comparable_reference(entry), entry.get("measured")
+    if not measured or reference is None:
         return None
     bound = tolerance(entry["tolerance"]["abs"], reference.get("std"), reference.get("n"), measured.get("std"),
                       measured["n"])
@@ -150,6 +163,9 @@ def _check_entry(entry: Any, where: str) -> None:
                           f"and needs a 'reason' giving the measured evidence for it")
     if "config" in entry and not isinstance(entry["config"], dict):
         raise ConfigError(f"{where} config: expected a mapping of hyper-parameters")
+    grid = entry.get("grid")
+    if "grid" in entry and not (isinstance(grid, dict) and grid and all(isinstance(v, list) and v for v in grid.values())):
+        raise ConfigError(f"{where} grid: expected a mapping of hyper-parameter -> a non-empty list of values")
     if "measured" in entry:
         if "config" not in entry:
             raise ConfigError(f"{where}: a 'measured' block needs the 'config' it was measured with")

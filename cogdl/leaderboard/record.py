@@ -136,9 +136,14 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, var
             raise DataError(f"{where}: the recorded config differs from the runs' config")
         measured = pool_measured(entry["measured"], measured, where)
     entry["config"] = config
+    grid = read_run_folder(Path(run_dirs[0]))[0].get("grid")
+    if grid:  # the settings a grid protocol selected among: a reproduction selects among them again
+        entry["grid"] = grid
+    else:
+        entry.pop("grid", None)
     entry["measured"] = measured
-    ordered = {k: entry[k] for k in ("dataset", "model", "variant", "config", "reference", "measured", "tolerance")
-               if k in entry}
+    ordered = {k: entry[k] for k in ("dataset", "model", "variant", "config", "grid", "reference", "measured",
+                                     "tolerance") if k in entry}
     entries[entries.index(entry)] = ordered
     path = Path(leaderboard_file)
     write_files_atomically(path.parent, {path.name: dump_leaderboard(board)})

@@ -51,14 +51,25 @@ def entries_table(board: dict) -> str:
         commit = ", ".join(c[:7] for c in commit) if isinstance(commit, list) else (commit or "-")[:7]
         wall = wall_time_label(measured) if measured else "not measured"
         checked = recorded_check(entry)
-        bound, check = (f"{checked[0]:.2f}", checked[1]) if checked else ("-", "no reference" if measured else "-")
+        bound, check = (f"{checked[0]:.2f}", checked[1]) if checked else ("-", _unchecked(entry))
         rows.append([entry["dataset"], model_label(entry), _mean_std(reference), _mean_std(measured),
                      measured["n"] if measured else "-", delta, bound, check, commit, wall])
     lines = [table(["dataset", "model", "reference", "measured", "n", "delta", "bound", "check", "commit",
                     "wall time"], rows)]
     lines += widened_tolerances("Widened tolerances of `cogdl reproduce --check`:",
                                 ((entry_label(entry), entry["tolerance"]) for entry in board["entries"]))
+    other = [f"- {entry_label(entry)}: {entry['reference']['protocol']}" for entry in board["entries"]
+             if (entry.get("reference") or {}).get("protocol")]
+    lines += ["", "References measured under another protocol (shown for context, not checked):", "", *other] if other else []
     return "\n".join(lines) + "\n"
+
+
+def _unchecked(entry: dict) -> str:
+    """The check column of an entry whose recorded result is not checked: why not."""
+    if not entry.get("measured"):
+        return "-"
+    reference = entry.get("reference")
+    return "other protocol" if reference and reference.get("protocol") else "no reference"
 
 
 def chart_png(board: dict, title: str) -> bytes:

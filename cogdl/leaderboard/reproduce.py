@@ -7,7 +7,8 @@ Tiers:
   `SMOKE_BAND` points of the target. A plausibility check that every entry still runs end to end
   and learns (a broken pipeline lands near chance), not a reproduction.
 
-Target: the paper's reference where the entry has one, else our recorded result. Rule (full tier),
+Target: the paper's reference where the entry has one measured under the file's protocol (not
+one with a `reference.protocol` of its own), else our recorded result. Rule (full tier),
 with means and standard deviations in the protocol's unit:
 
     |m_obs - m_ref| <= max(abs_tol, 2 sqrt(sd_ref^2 / n_ref + sd_obs^2 / n_obs))
@@ -19,8 +20,9 @@ An entry that has never been measured has no config to run: it is listed as `not
 
 Each leaderboard file names the protocol its entries run under (`protocol.name`, `cogdl list
 protocols`). A protocol that runs seeds apart (`per_seed`, e.g. `seeds`) is run one seed at a time,
-each seed a unit; another (e.g. `igb`, whose values are per graph, n = the dataset's graphs, with
-the entry's config as the only setting) is run whole, as one unit.
+each seed a unit; another (e.g. `igb`, whose values are per graph, n = the dataset's graphs, or
+`errica`, per fold) is run whole, as one unit, over the entry's `grid` when it records one (else
+with the entry's config as the only setting).
 
 `--jobs N` runs the per-seed units in N processes, each with `cpu_count // N` threads (with
 N = 1, in this process with torch's default), and hands N to the protocols that run whole. A seed's value repeats exactly at the same thread
@@ -45,7 +47,8 @@ from typing import Any
 
 from cogdl.data.atomic import write_folder_atomically
 from cogdl.errors import ConfigError, did_you_mean
-from cogdl.leaderboard.files import entry_label, leaderboard_dir, load_leaderboard, tolerance, widened_tolerances
+from cogdl.leaderboard.files import (comparable_reference, entry_label, leaderboard_dir, load_leaderboard, tolerance,
+                                   widened_tolerances)
 from cogdl.leaderboard.run_store import RunStore, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
@@ -125,7 +128,8 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
 
     started = time.perf_counter()
     result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
-                        out=None, data_root=data_root, jobs=jobs, executor=executor, address=address, **item.config)
+                        out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
+                        grid=item.entry.get("grid"), **item.config)
     share = (time.perf_counter() - started) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
@@ -142,7 +146,8 @@ def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_roo
     todo = []
     for k, p in enumerate(planned):
         for seeds in p.units():
-            key = unit_key(p.task, p.entry["model"], p.entry["dataset"], p.config, seeds[0] if len(seeds) == 1 else seeds)
+            config = {**p.config, "--grid": p.entry["grid"]} if "grid" in p.entry else p.config
+            key = unit_key(p.task, p.entry["model"], p.entry["dataset"], config, seeds[0] if len(seeds) == 1 else seeds)
             saved = store.saved(key, needs=(p.metric, "seconds"))  # what compare() reads of each record
             if saved is None:
                 todo.append((k, p, seeds, key))
@@ -167,8 +172,8 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
     row = {"entry": item.name, "file": str(item.file), "metric": item.metric, "seeds": item.seeds}
     if item.config is None:
         return {**row, "status": "not measured"}
-    reference = entry.get("reference")
-    target = reference if reference and reference.get("mean") is not None else entry["measured"]
+    reference = comparable_reference(entry)
+    target = reference if reference is not None else entry["measured"]
     values = [100 * r[item.metric] for r in records]
     mean, std = mean_and_std(values)
     delta = mean - target["mean"]
