@@ -162,6 +162,25 @@ def free_core_threads() -> FreeCoreThreads:
 
 
 @contextmanager
+def team_of(threads: int | None):
+    """Within the block torch computes with exactly `threads` threads (None: as it is), the team
+    held fixed: a result measured with that many threads repeats bit for bit (`cogdl reproduce`
+    runs an entry at the count it records)."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with fixed_team():
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
 def fixed_team():
     """Within the block the training loop keeps torch's thread count as it is: runs that must repeat
     bit for bit (the contract's same-seed check) sum in the same order whatever the load."""

@@ -106,7 +106,7 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
                                for env in envs]),
         "wall_seconds": round(sum(summary["wall_seconds"] for _, summary, _, _ in runs), 1),
         "command": _one_or_all([env.get("command") for env in envs]),
-        "threads": _one_or_all([env.get("torch_threads") for env in envs]),
+        "threads": _one_or_all([env.get("threads_per_run", env.get("torch_threads")) for env in envs]),
         "cpu": _one_or_all([env.get("cpu_model") for env in envs]),
         "load_average": _one_or_all([env.get("load_average") for env in envs]),
     }

@@ -25,11 +25,14 @@ each seed a unit; another (e.g. `igb`, whose values are per graph, n = the datas
 with the entry's config as the only setting).
 
 `--jobs N` runs the per-seed units in N processes, each with `cpu_count // N` threads (with
-N = 1, in this process with torch's default), and hands N to the protocols that run whole. A seed's value repeats exactly at the same thread
-count; a model with dense reductions (matmul, BatchNorm) may round differently at another count,
-so its values can move by its seed-to-seed noise: GraphMAE on MUTAG gives the recorded 86.71 ± 0.37
-with one thread per run (`--jobs 2` here, as recorded with OMP_NUM_THREADS=1) and 86.92 ± 0.60 with
-two (`--jobs 1`). GCN's sparse kernels give the same values at any count.
+N = 1, in this process with torch's default), and hands N to the protocols that run whole. A seed's
+value repeats exactly at the same thread count; a model with dense reductions (matmul, BatchNorm)
+may round differently at another count, so its values can move by its seed-to-seed noise: GraphMAE
+on MUTAG gives 86.71 ± 0.37 (per seed 86.17, 86.73, 86.73, 87.22, 86.70) with one thread and
+86.92 ± 0.60 (87.22, 86.20, 86.73, 87.78, 86.70) with two. So a per-seed unit of an entry that
+records the threads its runs computed with (`measured.threads`, recorded since 2026-12-05) runs
+with exactly that many, the team held fixed (`cogdl.threads.team_of`), whatever `--jobs` gives.
+GCN's sparse kernels give the same values at any count.
 
 Each finished run is saved in `<out>/<benchmark>-<tier>-runs/` (`run_store`) and `--resume` reuses
 the saved ones, so a full tier can be killed and continued. The report folder
@@ -53,6 +56,7 @@ from cogdl.leaderboard.run_store import RunStore, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
 from cogdl.stats import mean_and_std
+from cogdl.threads import team_of
 
 TIERS = ("smoke", "full")
 SMOKE_EPOCHS = 50
@@ -122,14 +126,17 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
 
 def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: str = "local",
              address: str | None = None) -> list[dict]:
-    """The records of one unit of `item` (under its protocol, with its config), each with its
-    share of the unit's wall time as `seconds`."""
+    """The records of one unit of `item` (under its protocol, with its config and grid; a per-seed
+    unit at the thread count the entry records), each with its share of the unit's wall time as `seconds`."""
     from cogdl.experiment import experiment
 
+    recorded = (item.entry.get("measured") or {}).get("threads")
+    per_seed = PROTOCOLS.get(item.protocol).per_seed and isinstance(recorded, int)
     started = time.perf_counter()
-    result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
-                        out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
-                        grid=item.entry.get("grid"), **item.config)
+    with team_of(recorded if per_seed else None):
+        result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
+                            out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
+                            grid=item.entry.get("grid"), **item.config)
     share = (time.perf_counter() - started) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
