@@ -55,7 +55,7 @@ DEFAULT_ABS_TOL = 0.5  # points of the protocol's unit
 
 def dump_leaderboard(data: Any) -> str:
     """YAML text in the leaderboard files' layout: keys in the order given, short mappings inline."""
-    return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None)
+    return yaml.safe_dump(data, sort_keys=False, width=110, default_flow_style=None, allow_unicode=True)
 
 
 def tolerance(abs_tol: float, ref_std, ref_n, obs_std, obs_n: int) -> float:
