@@ -290,3 +290,23 @@ def test_a_reference_measured_under_another_protocol_is_shown_but_never_checked(
     item = Planned(PLANETOID, "node_classification", "test_acc", entry, entry["measured"]["seeds"], entry["config"])
     values = [{"test_acc": entry["measured"]["mean"] / 100, "seconds": 1.0}] * 3
     assert compare(item, values, "full")["target"] == "recorded"
+
+
+#: recorded results outside their bound for which no evidenced reason is known yet (open work of
+#: issues 28 and 32); a new miss fails, and so does a listed entry that no longer misses
+OPEN_MISSES = {("heterophily", "chameleon", "h2gcn", None), ("heterophily", "squirrel", "h2gcn", None),
+               ("hgb", "hgb-lastfm", "gat", None), ("hgb", "hgb-dblp", "hgt", None),
+               ("network-embedding", "blogcatalog", "prone", None), ("network-embedding", "blogcatalog", "node2vec", None),
+               ("network-embedding", "wikipedia", "node2vec", None), ("network-embedding", "blogcatalog", "line", None),
+               ("network-embedding", "wikipedia", "line", None), ("network-embedding", "wikipedia", "deepwalk", None)}
+
+
+def test_no_recorded_result_misses_its_bound_unless_it_is_a_listed_open_miss():
+    from cogdl.leaderboard import leaderboard_files, load_leaderboard
+    from cogdl.leaderboard.files import recorded_check
+
+    misses = {(path.parent.name, entry["dataset"], entry["model"], entry.get("variant"))
+              for path in leaderboard_files() for entry in load_leaderboard(path)["entries"]
+              if (recorded_check(entry) or (0, "pass"))[1] == "miss"}
+    assert misses - OPEN_MISSES == set(), "recorded results outside their bound (explain them or fix them)"
+    assert OPEN_MISSES - misses == set(), "listed as open misses but within their bound now: remove them"
