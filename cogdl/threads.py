@@ -162,22 +162,28 @@ def free_core_threads() -> FreeCoreThreads:
 
 
 @contextmanager
-def team_of(threads: int | None):
+def team_of(threads: int | None, processes: int = 1):
     """Within the block torch computes with exactly `threads` threads (None: as it is), the team
-    held fixed: a result measured with that many threads repeats bit for bit (`cogdl reproduce`
-    runs an entry at the count it records)."""
+    held fixed, and so does each of the `processes` worker processes started within (the budget
+    `COGDL_THREADS` is `threads * processes`): a result measured with that many threads per run
+    repeats bit for bit (`cogdl reproduce` runs an entry at the count it records)."""
     if threads is None:
         yield
         return
     import torch
 
-    before = torch.get_num_threads()
+    before, budget = torch.get_num_threads(), os.environ.get(ENV)
     torch.set_num_threads(threads)
+    os.environ[ENV] = str(threads * processes)
     try:
         with fixed_team():
             yield
     finally:
         torch.set_num_threads(before)
+        if budget is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = budget
 
 
 @contextmanager

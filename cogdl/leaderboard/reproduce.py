@@ -31,7 +31,8 @@ may round differently at another count, so its values can move by its seed-to-se
 on MUTAG gives 86.71 ± 0.37 (per seed 86.17, 86.73, 86.73, 87.22, 86.70) with one thread and
 86.92 ± 0.60 (87.22, 86.20, 86.73, 87.78, 86.70) with two. So a per-seed unit of an entry that
 records the threads its runs computed with (`measured.threads`, recorded since 2026-12-05) runs
-with exactly that many, the team held fixed (`cogdl.threads.team_of`), whatever `--jobs` gives.
+with exactly that many, the team held fixed (`cogdl.threads.team_of`), whatever `--jobs` gives;
+so do the runs of a protocol that spreads them over `--jobs` processes itself.
 GCN's sparse kernels give the same values at any count.
 
 Each finished run is saved in `<out>/<benchmark>-<tier>-runs/` (`run_store`) and `--resume` reuses
@@ -126,14 +127,13 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
 
 def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: str = "local",
              address: str | None = None) -> list[dict]:
-    """The records of one unit of `item` (under its protocol, with its config and grid; a per-seed
-    unit at the thread count the entry records), each with its share of the unit's wall time as `seconds`."""
+    """The records of one unit of `item` (under its protocol, with its config and grid, each run
+    at the thread count the entry records), each with its share of the unit's wall time as `seconds`."""
     from cogdl.experiment import experiment
 
     recorded = (item.entry.get("measured") or {}).get("threads")
-    per_seed = PROTOCOLS.get(item.protocol).per_seed and isinstance(recorded, int)
     started = time.perf_counter()
-    with team_of(recorded if per_seed else None):
+    with team_of(recorded if isinstance(recorded, int) else None, jobs):
         result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
                             out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
                             grid=item.entry.get("grid"), **item.config)
