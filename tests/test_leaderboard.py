@@ -310,3 +310,16 @@ def test_no_recorded_result_misses_its_bound_unless_it_is_a_listed_open_miss():
               if (recorded_check(entry) or (0, "pass"))[1] == "miss"}
     assert misses - OPEN_MISSES == set(), "recorded results outside their bound (explain them or fix them)"
     assert OPEN_MISSES - misses == set(), "listed as open misses but within their bound now: remove them"
+
+
+@pytest.mark.parametrize("env, threads", [
+    ({"torch_threads": 2, "threads_per_run": 1, "command": "cogdl train --jobs 2"}, 1),
+    ({"torch_threads": 2, "command": "cogdl train --protocol errica --jobs 2 --out runs"}, 1),  # written before the key
+    ({"torch_threads": 4, "command": "cogdl train --jobs=3"}, 1),
+    ({"torch_threads": 2, "command": "cogdl train --seeds 0-4"}, 2),
+    ({}, None),
+])
+def test_a_record_says_how_many_threads_each_run_computed_with(env, threads):
+    from cogdl.leaderboard.record import threads_per_run
+
+    assert threads_per_run(env) == threads

@@ -12,6 +12,7 @@ can differ from one over all per-seed values by about that much.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from cogdl.data.atomic import write_files_atomically
@@ -68,6 +69,16 @@ def pool_measured(recorded: dict, new: dict, where: str) -> dict:
     }
 
 
+def threads_per_run(env: dict) -> int | None:
+    """The threads each run of a run folder computed with: `threads_per_run` in its env.json, or for
+    folders written before that key, torch's thread count in the main process divided among the
+    `--jobs` processes of its command (`cogdl.threads.threads_for`)."""
+    if "threads_per_run" in env:
+        return env["threads_per_run"]
+    threads, jobs = env.get("torch_threads"), re.search(r"--jobs[ =](\d+)", env.get("command") or "")
+    return threads if threads is None or not jobs else max(1, threads // max(1, int(jobs.group(1))))
+
+
 def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict, dict]:
     """`(identity, config, measured)` read from one or more run folders; `metrics[0]` is the
     primary one. Several folders (seeds run in separate processes or sessions) must share task,
@@ -106,7 +117,7 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
                                for env in envs]),
         "wall_seconds": round(sum(summary["wall_seconds"] for _, summary, _, _ in runs), 1),
         "command": _one_or_all([env.get("command") for env in envs]),
-        "threads": _one_or_all([env.get("threads_per_run", env.get("torch_threads")) for env in envs]),
+        "threads": _one_or_all([threads_per_run(env) for env in envs]),
         "cpu": _one_or_all([env.get("cpu_model") for env in envs]),
         "load_average": _one_or_all([env.get("load_average") for env in envs]),
     }
