@@ -4,6 +4,7 @@ without reading the test fold, retrain the chosen setting three times, test only
 import csv
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,10 +135,15 @@ def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cl
                            "--dataset", "imdb-binary-errica", "--grid", str(grid_file), "--set", "epochs=2",
                            "--out", str(tmp_path / "runs"))
     assert status == 0, err
+    run = out.strip().splitlines()[-1]
+    status, out, err = cli("train", "--from", run, "--out", str(tmp_path / "again"))
+    assert status == 0, err
+    first, again = (json.loads((Path(d) / "summary.json").read_text()) for d in (run, out.strip().splitlines()[-1]))
+    assert again["grid"] == {"hidden_size": [8, 16]} and again["metrics"] == first["metrics"]  # --from repeats it
     board = root / "tu" / "graph_classification_errica.yaml"
     shipped = load_leaderboard(cogdl.leaderboard.leaderboard_dir() / "tu" / "graph_classification_errica.yaml")
     board.write_text(yaml.safe_dump({"protocol": shipped["protocol"], "entries": []}, sort_keys=False))
-    status, _, err = cli("leaderboard", "record", out.strip().splitlines()[-1], str(board))
+    status, _, err = cli("leaderboard", "record", run, str(board))
     assert status == 0, err
     entry = load_leaderboard(board)["entries"][0]
     assert entry["grid"] == {"hidden_size": [8, 16]} and entry["measured"]["n"] == 10
