@@ -92,6 +92,27 @@ def held_dataset():
     return _held["dataset"]
 
 
+def hold_dataset_of(spec: RunSpec, shape: type, missing: str):
+    """Hold the spec's dataset (`hold_dataset`) and return it; a DataError naming it, with the text
+    `missing`, unless it has the protocol's `shape`."""
+    hold_dataset(spec)
+    dataset = held_dataset()
+    if not isinstance(dataset, shape):
+        raise DataError(f"{missing}; {dataset.describe()} has none")
+    return dataset
+
+
+def run_on(spec: RunSpec, part, seed: int, part_name: str, layers=(), **context) -> dict[str, Any]:
+    """One run of the spec's task and model, with the spec's config and then `layers`, on `part` of
+    its dataset (a graph, a split, a fold: `part_name` names it in messages), from `seed`;
+    `context` sets the run's `SeedContext` (`evaluate_test`, `refit_epochs`)."""
+    task_cls, model_cls, resolved = resolve_spec(spec, layers)
+    task = task_cls()
+    prepared = task.prepare(part, resolved.task)
+    context = SeedContext(seed, torch.device(spec.device), dataset=f"{spec.dataset} {part_name}", **context)
+    return run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
+
+
 def release_dataset() -> None:
     _held.clear()
 

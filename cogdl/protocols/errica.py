@@ -31,15 +31,14 @@ from __future__ import annotations
 import statistics
 
 from cogdl.data.dataset import GraphFoldsDataset, GraphSplitDataset
-from cogdl.errors import ConfigError, DataError
+from cogdl.errors import ConfigError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, held_dataset, release_dataset, require_one_seed,
-    resolve_spec, run_once,
+    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, hold_dataset_of, held_dataset,
+    release_dataset, require_one_seed, resolve_spec, run_on,
 )
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
-from cogdl.tasks.base import SeedContext
 
 #: fresh trainings of each fold's selected setting that are tested; the fold's score is their mean
 RETRAINS = 3
@@ -47,11 +46,7 @@ RETRAINS = 3
 
 def _one_run(spec: RunSpec, flat: dict, k: int, seed: int, test: bool) -> dict:
     """Fold k with the setting `flat` from `seed`: a selection run (validation only) or a tested retrain."""
-    task_cls, model_cls, resolved = resolve_spec(spec, [("setting", flat)])
-    task = task_cls()
-    prepared = task.prepare(held_dataset().fold_dataset(k), resolved.task)
-    context = SeedContext(seed, spec.device, evaluate_test=test, dataset=f"{spec.dataset} fold {k}")
-    return run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
+    return run_on(spec, held_dataset().fold_dataset(k), seed, f"fold {k}", [("setting", flat)], evaluate_test=test)
 
 
 @register_protocol("errica")
@@ -72,11 +67,8 @@ class ErricaProtocol(Protocol):
         grid = spec.grid or {}
         settings = [resolve_spec(spec, [("--grid", s)])[2].flat for s in grid_settings(grid)]
         try:
-            hold_dataset(spec)
-            dataset = held_dataset()
-            if not isinstance(dataset, GraphFoldsDataset):
-                raise DataError(f"protocol errica runs over fixed outer folds; {dataset.describe()} has none "
-                                "(e.g. nci1-errica: cogdl list datasets)")
+            dataset = hold_dataset_of(spec, GraphFoldsDataset, "protocol errica runs over fixed outer folds "
+                                      "(e.g. nci1-errica: cogdl list datasets)")
             return self._run_loaded(spec, grid, settings, len(dataset.folds), base.flat)
         finally:
             release_dataset()

@@ -29,29 +29,22 @@ from __future__ import annotations
 
 import statistics
 
-import torch
-
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
-from cogdl.errors import ConfigError, DataError
+from cogdl.errors import ConfigError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, held_dataset, release_dataset, require_one_seed,
-    resolve_spec, run_once,
+    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, hold_dataset_of, held_dataset,
+    release_dataset, require_one_seed, resolve_spec, run_on,
 )
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
-from cogdl.tasks.base import SeedContext
 
 
 
 def _one_graph(spec: RunSpec, flat: dict, g: int, refit_epochs: int | None) -> dict:
     """Graph g with the setting `flat`: a selection run (no test) or, with `refit_epochs`, the refit."""
-    task_cls, model_cls, resolved = resolve_spec(spec, [("setting", flat)])
-    task = task_cls()
-    prepared = task.prepare(held_dataset().graph_dataset(g), resolved.task)
-    context = SeedContext(spec.seeds[0] + g, torch.device(spec.device), evaluate_test=refit_epochs is not None,
-                          refit_epochs=refit_epochs, dataset=f"{spec.dataset} graph {g}")
-    return run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)
+    return run_on(spec, held_dataset().graph_dataset(g), spec.seeds[0] + g, f"graph {g}", [("setting", flat)],
+                  evaluate_test=refit_epochs is not None, refit_epochs=refit_epochs)
 
 
 @register_protocol("igb")
@@ -72,15 +65,12 @@ class IGBProtocol(Protocol):
                               f"validation metric and can refit; task {spec.task!r} does not")
         settings = [resolve_spec(spec, [("--grid", s)])[2].flat for s in grid_settings(spec.grid or {})]
         try:
-            hold_dataset(spec)
-            return self._run_loaded(spec, metric, base.flat, settings)
+            dataset = hold_dataset_of(spec, IIDGraphsDataset, "protocol igb runs over many i.i.d. graphs (e.g. igb-cora)")
+            return self._run_loaded(spec, metric, base.flat, settings, dataset)
         finally:
             release_dataset()
 
-    def _run_loaded(self, spec: RunSpec, metric: str, base: dict, settings: list[dict]) -> Result:
-        dataset = held_dataset()
-        if not isinstance(dataset, IIDGraphsDataset):
-            raise DataError(f"protocol igb: dataset {dataset.describe()} is not many i.i.d. graphs (e.g. igb-cora)")
+    def _run_loaded(self, spec: RunSpec, metric: str, base: dict, settings: list[dict], dataset) -> Result:
         num_graphs = len(dataset.graphs)
 
         calls = [(spec, flat, g, None) for flat in settings for g in range(num_graphs)]

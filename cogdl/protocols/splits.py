@@ -14,23 +14,18 @@ splits in that many processes. Any task that takes one graph with a node split r
 from __future__ import annotations
 
 from cogdl.data.dataset import NodeSplitDataset, SplitFamilyDataset
-from cogdl.errors import ConfigError, DataError
+from cogdl.errors import ConfigError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, hold_dataset, held_dataset, release_dataset, require_one_seed, resolve_spec, run_once,
+    Protocol, Result, RunSpec, hold_dataset, hold_dataset_of, held_dataset, release_dataset, require_one_seed,
+    resolve_spec, run_on,
 )
 from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
-from cogdl.tasks.base import SeedContext
 
 def _one_split(spec: RunSpec, k: int) -> dict:
-    task_cls, model_cls, resolved = resolve_spec(spec)
-    task = task_cls()
-    prepared = task.prepare(held_dataset().split_dataset(k), resolved.task)
-    context = SeedContext(spec.seeds[0] + k, spec.device, evaluate_test=spec.evaluate_test,
-                          dataset=f"{spec.dataset} split {k}")
-    return {"split": k, "seed": spec.seeds[0] + k,
-            **run_once(task, spec.task, model_cls, spec.model, resolved, prepared, context)}
+    return {"split": k, "seed": spec.seeds[0] + k, **run_on(spec, held_dataset().split_dataset(k), spec.seeds[0] + k,
+                                                             f"split {k}", evaluate_test=spec.evaluate_test)}
 
 
 @register_protocol("splits")
@@ -45,11 +40,8 @@ class SplitsProtocol(Protocol):
         require_one_seed(spec, "splits", self.unit)
         task_cls, _, resolved = resolve_spec(spec)
         try:
-            hold_dataset(spec)
-            dataset = held_dataset()
-            if not isinstance(dataset, SplitFamilyDataset):
-                raise DataError(f"protocol splits runs over a dataset's fixed splits; {dataset.describe()} has none "
-                                "(e.g. chameleon, cora-geom-gcn: cogdl list datasets)")
+            dataset = hold_dataset_of(spec, SplitFamilyDataset, "protocol splits runs over a dataset's fixed splits "
+                                      "(e.g. chameleon, cora-geom-gcn: cogdl list datasets)")
             if NodeSplitDataset not in task_cls.accepts:
                 raise ConfigError(f"protocol splits runs tasks that take one graph with a node split; {spec.task!r} "
                                   "does not")

@@ -87,7 +87,7 @@ def test_igb_cli_prints_the_grid_and_the_run_folder(small_igb, tmp_path, cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--dataset", "cora", "--protocol", "igb"], "dataset 'cora' (a single graph with a node split) is not many i.i.d. graphs"),
+    (["--dataset", "cora", "--protocol", "igb"], "protocol igb runs over many i.i.d. graphs (e.g. igb-cora); 'cora' (a single graph with a node split) has none"),
     (["--dataset", "igb-cora", "--grid", "GRID"], "protocol 'seeds' takes no --grid; protocols that do: errica, igb"),
     (["--dataset", "igb-cora", "--protocol", "igb", "--grid", "GRID_BAD"], "--grid: unknown key 'hiden_size'"),
     (["--dataset", "igb-cora", "--protocol", "igb", "--seeds", "0-1"], "protocol igb takes one seed"),
