@@ -173,7 +173,7 @@ class GraphFoldsDataset(Dataset):
     """Many small labelled graphs with fixed outer folds (Errica et al.'s published splits):
     `folds[k]` maps `"train" | "val" | "test"` to the graph ids of fold k (test: the outer test
     fold; train / val: the inner hold-out split of the rest). It runs under a protocol that selects
-    and tests per fold (`cogdl.protocols.fair_folds`)."""
+    and tests per fold (`cogdl.protocols.errica`)."""
 
     shape: ClassVar[str] = "a collection of labelled graphs with fixed outer folds"
     graphs: GraphCollection

@@ -66,7 +66,8 @@ def parse_folds(data: bytes, path: str, num_graphs: int) -> list[dict[str, torch
         folds = [{"train": fold["model_selection"][0]["train"], "val": fold["model_selection"][0]["validation"],
                   "test": fold["test"]} for fold in raw]
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise DataError(f"{path}: not a splits file (a list of folds with 'test' and 'model_selection'): {exc}") from None
+        raise DataError(f"{path}: not a splits file (a list of folds with 'test' and 'model_selection'): "
+                        f"{exc}") from None
     out = []
     for k, fold in enumerate(folds):
         parts = {part: np.asarray(ids, dtype=np.int64) for part, ids in fold.items()}

@@ -164,7 +164,8 @@ def _check_entry(entry: Any, where: str) -> None:
     if "config" in entry and not isinstance(entry["config"], dict):
         raise ConfigError(f"{where} config: expected a mapping of hyper-parameters")
     grid = entry.get("grid")
-    if "grid" in entry and not (isinstance(grid, dict) and grid and all(isinstance(v, list) and v for v in grid.values())):
+    lists = isinstance(grid, dict) and grid and all(isinstance(v, list) and v for v in grid.values())
+    if "grid" in entry and not lists:
         raise ConfigError(f"{where} grid: expected a mapping of hyper-parameter -> a non-empty list of values")
     if "measured" in entry:
         if "config" not in entry:

@@ -60,7 +60,8 @@ def entries_table(board: dict) -> str:
                                 ((entry_label(entry), entry["tolerance"]) for entry in board["entries"]))
     other = [f"- {entry_label(entry)}: {entry['reference']['protocol']}" for entry in board["entries"]
              if (entry.get("reference") or {}).get("protocol")]
-    lines += ["", "References measured under another protocol (shown for context, not checked):", "", *other] if other else []
+    if other:
+        lines += ["", "References measured under another protocol (shown for context, not checked):", "", *other]
     return "\n".join(lines) + "\n"
 
 

@@ -61,7 +61,8 @@ class GIN(Model, GraphLevel):
         if config.input_mlp:
             self.embed = nn.Sequential(gin_mlp(sizes.in_features, config.hidden_size, config.hidden_size),
                                        nn.BatchNorm1d(config.hidden_size), nn.ReLU())
-        widths = [config.hidden_size if config.input_mlp else sizes.in_features] + [config.hidden_size] * config.num_layers
+        first = config.hidden_size if config.input_mlp else sizes.in_features
+        widths = [first] + [config.hidden_size] * config.num_layers
         self.convs = nn.ModuleList(GINConv(gin_mlp(i, config.hidden_size, config.hidden_size), train_eps=config.train_eps)
                                    for i in widths[:-1])
         self.norms = nn.ModuleList(nn.BatchNorm1d(config.hidden_size) for _ in widths[:-1])

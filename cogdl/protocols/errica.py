@@ -23,7 +23,7 @@ on `--jobs`, which runs the (setting, fold) runs and then the retrains in that m
 
 NOTE: the authors' selector keeps the last of equally scoring settings (`best_vl <= vl`) and
 reports the population std (`np.std`); we keep the first and report the sample std (ddof=1), as
-every CogDL protocol does (`RunSpec` docs). With ten folds the two stds differ by a factor 1.054.
+every CogDL protocol does (`cogdl.stats`). With ten folds the two stds differ by a factor 1.054.
 """
 
 from __future__ import annotations
