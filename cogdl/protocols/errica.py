@@ -15,8 +15,9 @@ Micheli, ICLR 2020 (sec. 4, Fig. 2; their `K_Fold_Assessment.py`, `HoldOutSelect
    once on the outer test fold, and the fold's score is the mean of the three test accuracies a_k.
 4. The result is mean_k a_k ± the sample std over the ten folds.
 Seeds: the selection runs of fold k start from `seed + k` (every setting from the same one), and
-retrain r = 0, 1, 2 of fold k from `seed + (r + 1) * K + k` for K folds, so results do not depend
-on `--jobs`, which runs the (setting, fold) runs and then the retrains in that many processes.
+retrain r = 0, 1, 2 of fold k from `seed + (r + 1) * K + k` for K folds, so at the same threads per
+run (`cogdl.threads`) results do not depend on `--jobs`, which runs the (setting, fold) runs and then
+the retrains in that many processes.
 
     cogdl train --protocol errica --task graph_classification --model gin --dataset nci1-errica \
         --grid leaderboard/tu/grids/gin-errica.yaml --jobs 2

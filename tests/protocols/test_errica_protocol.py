@@ -19,6 +19,7 @@ from cogdl.datasets.tu import load_tu_folder
 from cogdl.errors import DataError
 from cogdl.protocols.errica import RETRAINS
 from cogdl.tasks import graph_classification
+from cogdl.threads import fixed_team, team_of
 
 from tu_fixtures import write_tu_folder
 
@@ -66,21 +67,26 @@ def test_each_fold_selects_on_its_hold_out_and_only_the_retrainings_read_its_tes
 
 def test_a_retraining_is_a_graph_split_run_from_its_own_seed(tmp_path):
     dataset = tiny_folds(tmp_path, 2)
-    result = cogdl.experiment("graph_classification", "gin", dataset, seeds=[3], protocol="errica", out=None,
-                              epochs=4, batch_size=8)
-    folds = len(dataset.folds)
-    for k, record in enumerate(result.records):
-        alone = [cogdl.experiment("graph_classification", "gin", dataset.fold_dataset(k), seeds=[3 + (r + 1) * folds + k],
-                                  out=None, epochs=4, batch_size=8).records[0]["test_acc"] for r in range(RETRAINS)]
-        assert record["retrain_test_accs"] == alone
+    with fixed_team():  # one team size throughout: the same seed sums in the same order
+        result = cogdl.experiment("graph_classification", "gin", dataset, seeds=[3], protocol="errica", out=None,
+                                  epochs=4, batch_size=8)
+        folds = len(dataset.folds)
+        for k, record in enumerate(result.records):
+            alone = [cogdl.experiment("graph_classification", "gin", dataset.fold_dataset(k), out=None, epochs=4,
+                                      seeds=[3 + (r + 1) * folds + k], batch_size=8).records[0]["test_acc"]
+                     for r in range(RETRAINS)]
+            assert record["retrain_test_accs"] == alone
 
 
-def test_jobs_do_not_change_the_result(tmp_path):
+def test_jobs_do_not_change_the_result_at_one_thread_per_run(tmp_path):
+    """GIN's BatchNorm rounds differently at another thread count (`cogdl.threads`), so both run
+    with one thread per run: in this process, and in each of the two worker processes."""
     dataset = tiny_folds(tmp_path)
-    one = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None, epochs=3,
-                           batch_size=8)
-    two = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None, epochs=3,
-                           batch_size=8, jobs=2)
+    with team_of(1, processes=2):
+        one = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None,
+                               epochs=3, batch_size=8)
+        two = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None,
+                               epochs=3, batch_size=8, jobs=2)
     assert one.records == two.records
 
 
@@ -131,23 +137,24 @@ def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cl
     (root / "tu").mkdir(parents=True)
     grid_file = tmp_path / "grid.yaml"
     grid_file.write_text("hidden_size: [8, 16]\n")
-    status, out, err = cli("train", "--protocol", "errica", "--task", "graph_classification", "--model", "deep_multisets",
-                           "--dataset", "imdb-binary-errica", "--grid", str(grid_file), "--set", "epochs=2",
-                           "--out", str(tmp_path / "runs"))
-    assert status == 0, err
-    run = out.strip().splitlines()[-1]
-    status, out, err = cli("train", "--from", run, "--out", str(tmp_path / "again"))
-    assert status == 0, err
-    first, again = (json.loads((Path(d) / "summary.json").read_text()) for d in (run, out.strip().splitlines()[-1]))
-    assert again["grid"] == {"hidden_size": [8, 16]} and again["metrics"] == first["metrics"]  # --from repeats it
-    board = root / "tu" / "graph_classification_errica.yaml"
-    shipped = load_leaderboard(cogdl.leaderboard.leaderboard_dir() / "tu" / "graph_classification_errica.yaml")
-    board.write_text(yaml.safe_dump({"protocol": shipped["protocol"], "entries": []}, sort_keys=False))
-    status, _, err = cli("leaderboard", "record", run, str(board))
-    assert status == 0, err
-    entry = load_leaderboard(board)["entries"][0]
-    assert entry["grid"] == {"hidden_size": [8, 16]} and entry["measured"]["n"] == 10
-    planned = plan("tu", "full", root=root)
-    records = run_planned(planned, RunStore(tmp_path / "store", None, resume=False))
-    row = compare(planned[0], records[0], "full")
-    assert row["target"] == "recorded" and row["mean"] == entry["measured"]["mean"] and row["status"] == "pass"
+    with fixed_team():  # one team size over every run: the record's thread count holds throughout, as in reproduce
+        status, out, err = cli("train", "--protocol", "errica", "--task", "graph_classification", "--model",
+                               "deep_multisets", "--dataset", "imdb-binary-errica", "--grid", str(grid_file), "--set", "epochs=2",
+                               "--out", str(tmp_path / "runs"))
+        assert status == 0, err
+        run = out.strip().splitlines()[-1]
+        status, out, err = cli("train", "--from", run, "--out", str(tmp_path / "again"))
+        assert status == 0, err
+        first, again = (json.loads((Path(d) / "summary.json").read_text()) for d in (run, out.strip().splitlines()[-1]))
+        assert again["grid"] == {"hidden_size": [8, 16]} and again["metrics"] == first["metrics"]  # --from repeats it
+        board = root / "tu" / "graph_classification_errica.yaml"
+        shipped = load_leaderboard(cogdl.leaderboard.leaderboard_dir() / "tu" / "graph_classification_errica.yaml")
+        board.write_text(yaml.safe_dump({"protocol": shipped["protocol"], "entries": []}, sort_keys=False))
+        status, _, err = cli("leaderboard", "record", run, str(board))
+        assert status == 0, err
+        entry = load_leaderboard(board)["entries"][0]
+        assert entry["grid"] == {"hidden_size": [8, 16]} and entry["measured"]["n"] == 10
+        planned = plan("tu", "full", root=root)
+        records = run_planned(planned, RunStore(tmp_path / "store", None, resume=False))
+        row = compare(planned[0], records[0], "full")
+        assert row["target"] == "recorded" and row["mean"] == entry["measured"]["mean"] and row["status"] == "pass"
