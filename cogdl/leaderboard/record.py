@@ -85,12 +85,13 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
     model, dataset and resolved config and have distinct seeds; their per-seed values are pooled."""
     runs = [(run_dir, *read_run_folder(run_dir)) for run_dir in run_dirs]
     first_dir, first, _, config = runs[0]
-    identity = {"dataset": first["dataset"], "model": first["model"], "task": first["task"]}
+    identity = {"dataset": first["dataset"], "model": first["model"], "task": first["task"],
+                "grid": first.get("grid")}  # the settings a grid protocol selected among, None for others
     if len(runs) > 1 and any(summary.get("unit", "seed") != "seed" for _, summary, _, _ in runs):
         raise DataError(f"{first_dir}: run folders over {first.get('unit')}s (not seeds) are recorded one at a time")
     seeds, values = [], {m: [] for m in metrics}
     for run_dir, summary, _, run_config in runs:
-        other = {k: summary[k] for k in identity}
+        other = {k: summary.get(k) for k in identity}
         if other != identity or run_config != config:
             raise DataError(f"{run_dir}: not the same task, model, dataset and config as {first_dir}")
         missing = [m for m in metrics if m not in summary["metrics"]]
@@ -147,7 +148,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, var
             raise DataError(f"{where}: the recorded config differs from the runs' config")
         measured = pool_measured(entry["measured"], measured, where)
     entry["config"] = config
-    grid = read_run_folder(Path(run_dirs[0]))[0].get("grid")
+    grid = identity["grid"]
     if grid:  # the settings a grid protocol selected among: a reproduction selects among them again
         entry["grid"] = grid
     else:
