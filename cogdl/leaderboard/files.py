@@ -12,11 +12,15 @@ A file is `leaderboard/<benchmark>/<task>.yaml` (shipped in the wheel as `cogdl/
         reference: {mean, std, n, source[, metrics, protocol]}  # the paper's result in `unit` (null: none)
         measured: {mean, std, n, seeds, metrics, commit, date, device, wall_seconds, command}
         tolerance: {abs: 0.5[, reason]}    # the reproduction rule's floor, in `unit`
+        miss: {reason, evidence: [...]}    # optional: why the recorded result lies outside its bound
 
 A reference with a `protocol` was measured under another protocol than the file's (e.g. with the
 epoch chosen on the test folds): tables show it for context, and nothing is checked against it.
 A tolerance wider than `DEFAULT_ABS_TOL` must carry a `reason`: the measured evidence that the
 reference cannot be met more closely (it is printed under the reproduction report and the rendered tables).
+A recorded result outside its bound (`recorded_check`: "miss") must say why in `miss`: the
+`reason`, and the `evidence` for it, each item a command with what it printed or a source file at a
+commit. The rendered tables print both, and `cogdl reproduce` then compares with the recorded result.
 
 `name` is the registered protocol the entries run under (`cogdl list protocols`: `seeds`, `igb`);
 `metrics` lists the primary metric first. Loading rejects a duplicate YAML key (with its line), a
@@ -40,7 +44,8 @@ PROTOCOL_KEYS = ("name", "benchmark", "task", "splits", "metrics", "higher_is_be
                  "unit")
 #: entry keys: required ones, then optional ones
 ENTRY_REQUIRED = ("dataset", "model", "reference", "tolerance")
-ENTRY_OPTIONAL = ("variant", "config", "grid", "measured")
+ENTRY_OPTIONAL = ("variant", "config", "grid", "measured", "miss")
+MISS_KEYS = ("reason", "evidence")
 REFERENCE_KEYS = ("mean", "std", "n", "source")
 #: the paper's value of each metric, where it reports several; the protocol it was measured under, where not the file's
 REFERENCE_OPTIONAL = ("metrics", "protocol")
@@ -167,10 +172,22 @@ def _check_entry(entry: Any, where: str) -> None:
     lists = isinstance(grid, dict) and grid and all(isinstance(v, list) and v for v in grid.values())
     if "grid" in entry and not lists:
         raise ConfigError(f"{where} grid: expected a mapping of hyper-parameter -> a non-empty list of values")
+    if "miss" in entry:
+        _check_miss(entry["miss"], f"{where} miss")
     if "measured" in entry:
         if "config" not in entry:
             raise ConfigError(f"{where}: a 'measured' block needs the 'config' it was measured with")
         _check_keys(entry["measured"], f"{where} measured", MEASURED_KEYS, MEASURED_OPTIONAL)
+
+
+def _check_miss(miss: Any, where: str) -> None:
+    _check_keys(miss, where, MISS_KEYS)
+    evidence = miss["evidence"]
+    if not (isinstance(miss["reason"], str) and miss["reason"].strip()):
+        raise ConfigError(f"{where}: 'reason' must say why the result lies outside its bound")
+    if not (isinstance(evidence, list) and evidence and all(isinstance(e, str) and e.strip() for e in evidence)):
+        raise ConfigError(f"{where}: 'evidence' must list the commands (with what they printed) or the source "
+                          f"files (at a commit) that show the reason")
 
 
 def load_leaderboard(path: str | Path) -> dict[str, Any]:

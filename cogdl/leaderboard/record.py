@@ -127,7 +127,8 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
 
 def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, variant: str | None = None) -> dict:
     """Write the runs' config and measured block into their (dataset, model, variant) entry; return
-    the entry. With `pool`, the runs' seeds join those the entry records (the configs must be equal)."""
+    the entry. With `pool`, the runs' seeds join those the entry records (the configs must be equal).
+    An explanation of the old result's miss (`miss`) is dropped with it."""
     board = load_leaderboard(leaderboard_file)
     protocol = board["protocol"]
     identity, config, measured = measured_block([Path(d) for d in run_dirs], protocol["metrics"])
@@ -154,6 +155,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, var
     else:
         entry.pop("grid", None)
     entry["measured"] = measured
+    entry.pop("miss", None)  # it explained the result this one replaces; a result that still misses needs its own
     ordered = {k: entry[k] for k in ("dataset", "model", "variant", "config", "grid", "reference", "measured",
                                      "tolerance") if k in entry}
     entries[entries.index(entry)] = ordered

@@ -8,7 +8,8 @@ Tiers:
   and learns (a broken pipeline lands near chance), not a reproduction.
 
 Target: the paper's reference where the entry has one measured under the file's protocol (not
-one with a `reference.protocol` of its own), else our recorded result. Rule (full tier),
+one with a `reference.protocol` of its own) and does not explain why its recorded result misses
+it (`miss`), else our recorded result. Rule (full tier),
 with means and standard deviations in the protocol's unit:
 
     |m_obs - m_ref| <= max(abs_tol, 2 sqrt(sd_ref^2 / n_ref + sd_obs^2 / n_obs))
@@ -179,7 +180,7 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
     row = {"entry": item.name, "file": str(item.file), "metric": item.metric, "seeds": item.seeds}
     if item.config is None:
         return {**row, "status": "not measured"}
-    reference = comparable_reference(entry)
+    reference = None if entry.get("miss") else comparable_reference(entry)
     target = reference if reference is not None else entry["measured"]
     values = [100 * r[item.metric] for r in records]
     mean, std = mean_and_std(values)
