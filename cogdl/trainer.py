@@ -24,7 +24,10 @@ without validation trains every epoch and keeps the last weights.
 
 Optimizer: Adam over the model's parameter groups (`cogdl.models.base.parameter_groups`), with the
 learning rate scheduled per epoch (`schedule`): `constant`; `cosine`, lr_e = lr (1 + cos(pi e /
-epochs)) / 2 (GraphMAE's); `step`, lr multiplied by `lr_gamma` every `lr_step` epochs (GIN's).
+epochs)) / 2 (GraphMAE's); `step`, lr multiplied by `lr_gamma` every `lr_step` epochs (GIN's);
+`onecycle`, PyTorch's `OneCycleLR` over the epochs with a 5% warm-up (HGB's HGT): lr rises from
+lr/25 to lr along a half cosine, then falls to lr/2.5e5 along another, while Adam's beta1 moves
+from 0.95 to 0.85 and back.
 NOTE: `fused_adam` picks PyTorch's fused Adam, the same update in one pass per tensor, several
 times cheaper per step on CPU; it pays in loops of many small steps (mini-batches, pretraining).
 Its rounding differs from the per-tensor loop's in the last bit, so each loop keeps the kind it
@@ -49,7 +52,7 @@ from cogdl.config import Choice, ConfigError, Interval
 from cogdl.models.base import parameter_groups
 
 SELECTION_RULES = ("acc", "loss", "acc+loss", "loss_only", "acc_only", "last")
-SCHEDULES = ("constant", "cosine", "step")
+SCHEDULES = ("constant", "cosine", "step", "onecycle")
 
 
 @dataclass
@@ -63,7 +66,7 @@ class LoopConfig:
     weight_decay: float = field(default=0.0, metadata={
         "help": "L2 weight decay (Adam; a model's parameter groups may decay some weights differently)"})
     select_on: str = field(default="acc", metadata={"help": "model selection rule on validation (cogdl.trainer)"})
-    schedule: str = field(default="constant", metadata={"help": "learning-rate schedule: constant, cosine or step"})
+    schedule: str = field(default="constant", metadata={"help": "learning-rate schedule: constant, cosine, step or onecycle"})
     lr_step: int = field(default=50, metadata={"help": "schedule=step: epochs between learning-rate decays"})
     lr_gamma: float = field(default=0.5, metadata={"help": "schedule=step: learning-rate factor at each decay"})
 
@@ -165,6 +168,8 @@ class Trainer:
         loop = self.loop
         if loop.schedule == "step":
             return torch.optim.lr_scheduler.StepLR(optimizer, loop.lr_step, loop.lr_gamma)
+        if loop.schedule == "onecycle":
+            return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=loop.lr, total_steps=epochs, pct_start=0.05)
         factor = (lambda e: (1 + math.cos(math.pi * e / epochs)) / 2) if loop.schedule == "cosine" else (lambda e: 1.0)
         return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 

@@ -92,11 +92,14 @@ def test_fit_without_validation_trains_every_epoch_and_keeps_the_last_weights():
     ("constant", [0.1] * 4),
     ("cosine", [0.1 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)]),
     ("step", [0.1, 0.1, 0.05, 0.05]),
+    # 40 epochs: the warm-up ends at epoch 0.05 * 40 - 1 = 1, then a half cosine down to lr / 2.5e5 at epoch 39
+    ("onecycle", [0.1 / 25] + [0.1 / 2.5e5 + (0.1 - 0.1 / 2.5e5) * (1 + math.cos(math.pi * (e - 1) / 38)) / 2
+                                for e in range(1, 40)]),
 ])
 def test_fit_schedules_the_learning_rate_per_epoch(schedule, expected):
     model = torch.nn.Linear(1, 1)
     rates = []
-    loop = LoopConfig(epochs=4, lr=0.1, schedule=schedule, lr_step=2, lr_gamma=0.5)
+    loop = LoopConfig(epochs=len(expected), lr=0.1, schedule=schedule, lr_step=2, lr_gamma=0.5)
     Trainer(loop).fit(model, lambda optimizer: rates.append(optimizer.param_groups[0]["lr"]) or 0.0)
     assert rates == pytest.approx(expected)
 
