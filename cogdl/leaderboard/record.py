@@ -155,7 +155,7 @@ def record(run_dirs: list[Path], leaderboard_file: Path, pool: bool = False, var
     else:
         entry.pop("grid", None)
     entry["measured"] = measured
-    entry.pop("miss", None)  # it explained the result this one replaces; a result that still misses needs its own
+    # not `miss`: it explained the result this one replaces; a result that still misses needs its own
     ordered = {k: entry[k] for k in ("dataset", "model", "variant", "config", "grid", "reference", "measured",
                                      "tolerance") if k in entry}
     entries[entries.index(entry)] = ordered
