@@ -111,9 +111,13 @@ def _known(value) -> list:
 def widened_tolerances(title: str, named_tolerances) -> list[str]:
     """Markdown lines under a table: `title` and one list item for each (entry name, tolerance) whose
     tolerance gives a reason; no lines when none does."""
-    notes = [f"- {name}: tolerance {tolerance['abs']} points. {tolerance['reason'].strip()}"
-             for name, tolerance in named_tolerances if tolerance.get("reason")]
-    return ["", title, "", *notes] if notes else []
+    return titled_list(title, [f"- {name}: tolerance {tolerance['abs']} points. {tolerance['reason'].strip()}"
+                               for name, tolerance in named_tolerances if tolerance.get("reason")])
+
+
+def titled_list(title: str, items: list[str]) -> list[str]:
+    """Markdown lines under a table: a blank line, `title`, a blank line and `items`; none without items."""
+    return ["", title, "", *items] if items else []
 
 
 def leaderboard_dir() -> Path:

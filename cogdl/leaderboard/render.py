@@ -21,6 +21,7 @@ from cogdl.leaderboard.files import (
     load_leaderboard,
     model_label,
     recorded_check,
+    titled_list,
     wall_time_label,
     widened_tolerances,
 )
@@ -63,13 +64,11 @@ def entries_table(board: dict) -> str:
     explained = [f"- {entry_label(entry)}: {entry['miss']['reason'].strip()} Evidence: "
                  + "; ".join(item.strip() for item in entry["miss"]["evidence"]) for entry in board["entries"]
                  if entry.get("miss")]
-    if explained:
-        lines += ["", "Why these results miss their reference (`cogdl reproduce` compares them with the recorded "
-                      "result):", "", *explained]
+    lines += titled_list("Why these results miss their reference (`cogdl reproduce` compares them with the "
+                         "recorded result):", explained)
     other = [f"- {entry_label(entry)}: {entry['reference']['protocol']}" for entry in board["entries"]
              if (entry.get("reference") or {}).get("protocol")]
-    if other:
-        lines += ["", "References measured under another protocol (shown for context, not checked):", "", *other]
+    lines += titled_list("References measured under another protocol (shown for context, not checked):", other)
     return "\n".join(lines) + "\n"
 
 
