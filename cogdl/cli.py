@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--grid", metavar="GRID.yaml",
                        help="hyper-parameter -> list of values, for protocols that select a setting (igb)")
     train.add_argument("--jobs", type=int, default=1, help="processes for independent runs (seeds or graphs)")
+    train.add_argument("--runs-dir", metavar="DIR",
+                       help="errica, igb: keep each finished selection and retraining run in DIR and read back those "
+                            "kept there, so a stopped run continues where it stopped")
     train.add_argument("--logger", nargs="+", action="extend", default=[], metavar="NAME",
                        help="log each seed's epochs (train loss, validation) and config as they happen: tensorboard, "
                             "mlflow and/or csv, under OUT/logs (mlflow: OUT/mlruns or $MLFLOW_TRACKING_URI)")
@@ -336,7 +339,7 @@ def cmd_train(args) -> int:
     result = experiment(args.task, args.model, args.dataset, seeds, protocol=args.protocol, layers=layers,
                         config_file=args.config, device=args.device, out=args.out, data_root=args.data_root,
                         progress=sys.stderr.isatty(), command=args.command_line, jobs=args.jobs,
-                        grid=grid, executor=args.executor, address=args.address,
+                        grid=grid, executor=args.executor, address=args.address, runs_dir=args.runs_dir,
                         export_predictions=args.export_predictions, logger=args.logger, **overrides)
     if result.run_dir is None and args.out:  # a data-parallel process other than rank 0: rank 0 reports
         return 0
@@ -592,7 +595,7 @@ def cmd_reproduce(args) -> int:
 
     from cogdl.environment import environment
     from cogdl.leaderboard import reproduce
-    from cogdl.leaderboard.run_store import RunStore
+    from cogdl.protocols.run_store import RunStore
     from cogdl.config import parse_set
 
     if args.jobs < 1:

@@ -82,7 +82,7 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
                out: str | Path | None = "runs", data_root=None, progress: bool = False, command: str | None = None,
                export_predictions: str | Path | None = None, evaluate_test: bool = True, hooks=(), jobs: int = 1,
                grid: dict[str, list] | None = None, executor: str = "local", address: str | None = None,
-               logger: Iterable[str] = (), **overrides) -> Result:
+               logger: Iterable[str] = (), runs_dir: str | Path | None = None, **overrides) -> Result:
     """Run `model` on `dataset` for `task` under `protocol` and summarise.
 
     Args:
@@ -109,6 +109,9 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
             (`cogdl.protocols.executors`).
         logger: experiment trackers each seed logs its epochs to: `tensorboard`, `mlflow`, `csv`
             (`cogdl.loggers`), under `<out>/logs` (and `<out>/mlruns`).
+        runs_dir: for a protocol that keeps its runs (`errica`, `igb`): a folder where each finished
+            inner run is kept, and from which those kept by an earlier call are read back instead
+            of run again (`cogdl.protocols.run_store`); a stopped run continues there.
         Started by torchrun as one of several processes (`cogdl.distributed`), each run trains data
         parallel over them, and only rank 0 writes the run folder and the predictions.
         **overrides: hyper-parameters over everything else (`lr=0.005`).
@@ -119,6 +122,10 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
         raise ConfigError(f"protocol {protocol!r} takes no --grid; protocols that do: {', '.join(takes) or 'none'}")
     if jobs < 1:
         raise ConfigError(f"--jobs {jobs}: expected a number >= 1")
+    if runs_dir is not None and not runner_cls.keeps_runs:
+        keepers = [e.name for e in PROTOCOLS.entries() if e.obj.keeps_runs]
+        raise ConfigError(f"--runs-dir keeps the inner runs of {', '.join(keepers)}; protocol {protocol!r} does not keep "
+                          "runs (cogdl reproduce --resume keeps each seed)")
     layers = list(layers)
     if config_file is not None:
         layers.append((str(config_file), load_config_file(config_file)))
@@ -148,7 +155,7 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
     logs = str(log_root(Path(out), task, path_safe(dataset), model)) if loggers else None
     spec = RunSpec(task, model, dataset, check_seeds(list(seeds)), layers, str(torch_device), data_root, jobs, grid,
                    progress, export_predictions is not None, evaluate_test, tuple(hooks), executor, address, given,
-                   loggers, logs)
+                   loggers, logs, runs_dir)
     started = time.perf_counter()
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     if executor == "local":  # the threads each run computes with: its process's share of the budget

@@ -30,6 +30,8 @@ class RunSpec:
             used instead of loading `dataset`, which is then its name.
         loggers, log_root: the experiment trackers each seed logs its epochs to, and where
             (`cogdl.loggers`).
+        runs_dir: where a protocol that runs whole (`keeps_runs`: errica, igb) keeps each finished
+            inner run, and reads back those an earlier invocation kept (`cogdl.protocols.run_store`).
     """
 
     task: str
@@ -50,6 +52,7 @@ class RunSpec:
     given: Any = None
     loggers: tuple[str, ...] = ()
     log_root: str | None = None
+    runs_dir: str | Path | None = None
 
 
 @dataclass

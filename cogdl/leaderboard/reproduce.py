@@ -37,9 +37,10 @@ so do the runs of a protocol that spreads them over `--jobs` processes itself.
 GCN's sparse kernels give the same values at any count.
 
 Each finished run is saved in `<out>/<benchmark>-<tier>-runs/` (`run_store`) and `--resume` reuses
-the saved ones, so a full tier can be killed and continued. The report folder
-`<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears complete or
-not at all.
+the saved ones, so a full tier can be killed and continued; an errica or IGB entry, one unit of
+hours, keeps each of its inner runs in `<key>-runs/` there, so it continues mid-entry too. The
+report folder `<out>/<benchmark>-<tier>-<time>/` holds `report.json` and `report.md`, and appears
+complete or not at all.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from cogdl.data.atomic import write_folder_atomically
 from cogdl.errors import ConfigError, did_you_mean
 from cogdl.leaderboard.files import (comparable_reference, entry_label, leaderboard_dir, load_leaderboard, tolerance,
                                    widened_tolerances)
-from cogdl.leaderboard.run_store import RunStore, unit_key
+from cogdl.protocols.run_store import RunStore, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
 from cogdl.stats import mean_and_std
@@ -127,9 +128,10 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
 
 
 def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: str = "local",
-             address: str | None = None) -> list[dict]:
+             address: str | None = None, runs_dir: Path | None = None) -> list[dict]:
     """The records of one unit of `item` (under its protocol, with its config and grid, each run
-    at the thread count the entry records), each with its share of the unit's wall time as `seconds`."""
+    at the thread count the entry records), each with its share of the unit's wall time as `seconds`;
+    `runs_dir` keeps the inner runs of a protocol that keeps them (`Protocol.keeps_runs`)."""
     from cogdl.experiment import experiment
 
     recorded = (item.entry.get("measured") or {}).get("threads")
@@ -137,7 +139,7 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
     with team_of(recorded if isinstance(recorded, int) else None, jobs):
         result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
                             out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
-                            grid=item.entry.get("grid"), **item.config)
+                            grid=item.entry.get("grid"), runs_dir=runs_dir, **item.config)
     share = (time.perf_counter() - started) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
@@ -167,7 +169,8 @@ def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_roo
 
     whole = [unit for unit in todo if not PROTOCOLS.get(unit[1].protocol).per_seed]
     for k, p, seeds, key in whole:  # a protocol that runs whole spreads its own work over the processes
-        finished(k, seeds, key, run_unit(p, seeds, jobs, data_root, executor, address))
+        inner = store.runs_of(key) if PROTOCOLS.get(p.protocol).keeps_runs else None
+        finished(k, seeds, key, run_unit(p, seeds, jobs, data_root, executor, address, inner))
     split = [unit for unit in todo if unit not in whole]
     map_runs(run_unit, [(p, seeds, 1, data_root) for _, p, seeds, _ in split], jobs, executor=executor, address=address,
              on_result=lambda index, records: finished(split[index][0], split[index][2], split[index][3], records))

@@ -13,6 +13,8 @@ A protocol declares
   the seeds over processes and keep each seed's result (`cogdl reproduce --resume`); False when
   one run is indivisible (it then uses `RunSpec.jobs` processes itself);
 - `takes_grid`: whether it selects among the settings of `RunSpec.grid`;
+- `keeps_runs`: whether it keeps its inner runs in `RunSpec.runs_dir` (`cogdl train --runs-dir`)
+  and reads back those kept there, so a run of hours continues after a stop (`kept_runs`);
 - `unit`: what one record is over (`"seed"`, `"graph"`), the name of its folders in the run folder.
 
 The helpers below are the steps every protocol shares: resolving the config, loading and checking
@@ -36,15 +38,18 @@ from cogdl.config import ResolvedConfig, resolve
 from cogdl.data.root import data_root as resolve_data_root
 from cogdl.errors import CogDLError, ConfigError, DataError, ModelError
 from cogdl.models.base import ModelSizes, check_abilities
+from cogdl.protocols.run_store import KeptRuns
 from cogdl.registry import BUILTIN, DATASETS, MODELS, PROTOCOLS, TASKS
 from cogdl.result import Result, RunSpec
 from cogdl.tasks.base import SeedContext, Task
+from cogdl.threads import threads_for
 
 
 class Protocol:
     accepts: ClassVar[tuple[type, ...]] = ()
     per_seed: ClassVar[bool] = True
     takes_grid: ClassVar[bool] = False
+    keeps_runs: ClassVar[bool] = False
     unit: ClassVar[str] = "seed"
 
     def run(self, spec: RunSpec) -> Result:
@@ -129,6 +134,19 @@ def check_task_accepts(task_name: str, task_cls: type[Task], dataset, protocol: 
     protocols = [e.name for e in PROTOCOLS.entries() if e.name != protocol and isinstance(dataset, tuple(e.obj.accepts))]
     hint = f"; protocols that run it: {', '.join(protocols)} (--protocol NAME)" if protocols else ""
     raise DataError(f"task {task_name!r} does not take dataset {dataset.describe()}; tasks that do: {others}{hint}")
+
+
+def where_runs_go(spec: RunSpec) -> dict[str, Any]:
+    """`map_runs`'s keyword arguments for the independent runs of `spec`: `spec.jobs` local processes,
+    each holding the dataset, or tasks on `spec`'s Ray cluster."""
+    return dict(jobs=spec.jobs, initializer=hold_dataset, initargs=(spec,), executor=spec.executor, address=spec.address)
+
+
+def kept_runs(spec: RunSpec) -> KeptRuns:
+    """The inner runs of `spec`'s protocol run, kept in `spec.runs_dir` (`cogdl.protocols.run_store`);
+    a run's values repeat at its thread count, which is part of each key."""
+    threads = "ray" if spec.executor == "ray" else threads_for(spec.jobs) if spec.jobs > 1 else torch.get_num_threads()
+    return KeptRuns(spec.runs_dir, spec.task, spec.model, spec.dataset, threads)
 
 
 def require_one_seed(spec: RunSpec, protocol: str, unit: str) -> None:

@@ -34,10 +34,9 @@ import statistics
 from cogdl.data.dataset import GraphFoldsDataset, GraphSplitDataset
 from cogdl.errors import ConfigError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, hold_dataset_of, held_dataset,
-    release_dataset, require_one_seed, resolve_spec, run_on,
+    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset_of, held_dataset, kept_runs,
+    release_dataset, require_one_seed, resolve_spec, run_on, where_runs_go,
 )
-from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
 
@@ -57,6 +56,7 @@ class ErricaProtocol(Protocol):
     accepts = (GraphFoldsDataset,)
     per_seed = False
     takes_grid = True
+    keeps_runs = True
     unit = "fold"
 
     def run(self, spec: RunSpec) -> Result:
@@ -75,15 +75,17 @@ class ErricaProtocol(Protocol):
             release_dataset()
 
     def _run_loaded(self, spec: RunSpec, grid: dict, settings: list[dict], folds: int, base: dict) -> Result:
-        seed = spec.seeds[0]
-        run = dict(jobs=spec.jobs, initializer=hold_dataset, initargs=(spec,), executor=spec.executor, address=spec.address)
+        seed, kept, run = spec.seeds[0], kept_runs(spec), where_runs_go(spec)
         pairs = [(s, k) for s in range(len(settings)) for k in range(folds)]
-        selection = map_runs(_one_run, [(spec, settings[s], k, seed + k, False) for s, k in pairs], **run)
+        selection = kept.map(_one_run, [(spec, settings[s], k, seed + k, False) for s, k in pairs],
+                             [({**settings[s], "fold": k, "part": "selection"}, seed + k) for s, k in pairs], **run)
         val = {pair: record["val_acc"] for pair, record in zip(pairs, selection)}
         chosen = [max(range(len(settings)), key=lambda s: (val[s, k], -s)) for k in range(folds)]
         retrains = [(k, r) for k in range(folds) for r in range(RETRAINS)]
-        tested = map_runs(_one_run, [(spec, settings[chosen[k]], k, seed + (r + 1) * folds + k, True)
-                                     for k, r in retrains], **run)
+        tested = kept.map(_one_run, [(spec, settings[chosen[k]], k, seed + (r + 1) * folds + k, True)
+                                     for k, r in retrains],
+                          [({**settings[chosen[k]], "fold": k, "part": "retrain"}, seed + (r + 1) * folds + k)
+                           for k, r in retrains], **run)
         records = []
         for k in range(folds):
             runs = [t for (fold, _), t in zip(retrains, tested) if fold == k]
@@ -96,7 +98,7 @@ class ErricaProtocol(Protocol):
                   "best_epoch": record["best_epoch"], "chosen": chosen[k] == s}
                  for (s, k), record in zip(pairs, selection)]
         extra = {"benchmark": "errica", "folds": folds, "grid": grid, "retrains": RETRAINS, "base_config": base,
-                 "chosen_settings": chosen}
+                 "chosen_settings": chosen, **kept.summary()}
         return Result(spec.task, spec.model, spec.dataset, records, summarize(records, ["test_acc", "val_acc"]),
                       base, unit=self.unit, extra=extra, files={"selection.csv": csv_text(table)},
                       notes=_describe(grid, settings, chosen, val, folds))

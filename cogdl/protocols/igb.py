@@ -32,10 +32,9 @@ import statistics
 from cogdl.data.dataset import IIDGraphsDataset, NodeSplitDataset
 from cogdl.errors import ConfigError
 from cogdl.protocols.base import (
-    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset, hold_dataset_of, held_dataset,
-    release_dataset, require_one_seed, resolve_spec, run_on,
+    Protocol, Result, RunSpec, csv_text, grid_settings, hold_dataset_of, held_dataset, kept_runs,
+    release_dataset, require_one_seed, resolve_spec, run_on, where_runs_go,
 )
-from cogdl.protocols.executors import map_runs
 from cogdl.registry import register_protocol
 from cogdl.stats import mean_and_std, summarize
 
@@ -54,6 +53,7 @@ class IGBProtocol(Protocol):
     accepts = (IIDGraphsDataset,)
     per_seed = False
     takes_grid = True
+    keeps_runs = True
     unit = "graph"
 
     def run(self, spec: RunSpec) -> Result:
@@ -73,8 +73,11 @@ class IGBProtocol(Protocol):
     def _run_loaded(self, spec: RunSpec, metric: str, base: dict, settings: list[dict], dataset) -> Result:
         num_graphs = len(dataset.graphs)
 
+        kept, run = kept_runs(spec), where_runs_go(spec)
+        seed = spec.seeds[0]
         calls = [(spec, flat, g, None) for flat in settings for g in range(num_graphs)]
-        selection = map_runs(_one_graph, calls, spec.jobs, hold_dataset, (spec,), executor=spec.executor, address=spec.address)
+        selection = kept.map(_one_graph, calls, [({**flat, "graph": g, "part": "selection"}, seed)
+                                                 for flat in settings for g in range(num_graphs)], **run)
         table = []
         for k, setting in enumerate(grid_settings(spec.grid or {})):
             runs = selection[k * num_graphs:(k + 1) * num_graphs]
@@ -83,14 +86,15 @@ class IGBProtocol(Protocol):
                           "mean_best_epoch": statistics.fmean(r["best_epoch"] for r in runs)})
         chosen = max(range(len(settings)), key=lambda k: (table[k][f"mean_{metric}"], -k))
         picked = selection[chosen * num_graphs:(chosen + 1) * num_graphs]
-        refit = map_runs(_one_graph, [(spec, settings[chosen], g, r["best_epoch"]) for g, r in enumerate(picked)],
-                         spec.jobs, hold_dataset, (spec,), executor=spec.executor, address=spec.address)
+        refit = kept.map(_one_graph, [(spec, settings[chosen], g, r["best_epoch"]) for g, r in enumerate(picked)],
+                         [({**settings[chosen], "graph": g, "part": "refit", "refit_epochs": r["best_epoch"]}, seed)
+                          for g, r in enumerate(picked)], **run)
         records = [{"graph": g, "seed": spec.seeds[0] + g, metric: sel[metric], "best_epoch": sel["best_epoch"],
                     **{k: v for k, v in fit.items() if k.startswith("test_")}}
                    for g, (sel, fit) in enumerate(zip(picked, refit))]
         names = [k for k in records[0] if k.startswith(("test_", "val_"))]
         extra = {"benchmark": "igb", "graphs": num_graphs, "grid": spec.grid or {}, "chosen_setting": chosen,
-                 "base_config": base}
+                 "base_config": base, **kept.summary()}
         return Result(spec.task, spec.model, spec.dataset, records, summarize(records, names), settings[chosen],
                       unit=self.unit, extra=extra, files={"grid.csv": csv_text(table)},
                       environment={"igb_manifest": dataset.manifest}, notes=_describe(table, spec.grid or {}, chosen, metric))

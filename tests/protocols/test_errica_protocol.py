@@ -17,6 +17,7 @@ from cogdl.data.dataset import GraphFoldsDataset
 from cogdl.datasets.errica import load_errica, parse_folds
 from cogdl.datasets.tu import load_tu_folder
 from cogdl.errors import DataError
+from cogdl.protocols import errica
 from cogdl.protocols.errica import RETRAINS
 from cogdl.tasks import graph_classification
 from cogdl.threads import fixed_team, team_of
@@ -90,6 +91,28 @@ def test_jobs_do_not_change_the_result_at_one_thread_per_run(tmp_path):
     assert one.records == two.records
 
 
+def test_a_stopped_run_continues_from_its_kept_runs_without_repeating_them(tmp_path, monkeypatch):
+    """`runs_dir` keeps every selection and retraining run; a second call reads back those kept (here
+    all but four, as if the first call had stopped before them) and trains only the rest."""
+    dataset = tiny_folds(tmp_path, 2)
+    kept = tmp_path / "kept"
+    with fixed_team():
+        first = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None,
+                                 epochs=3, batch_size=8, runs_dir=kept)
+        files = sorted(kept.glob("*.json"))
+        assert len(files) == len(GRID["hidden_size"]) * 2 + RETRAINS * 2 and first.extra["kept_runs"]["read_back"] == 0
+        for lost in files[::4]:
+            lost.unlink()
+        trained = []
+        real_run = errica._one_run
+        monkeypatch.setattr(errica, "_one_run", lambda *call: trained.append(call[2:]) or real_run(*call))
+        again = cogdl.experiment("graph_classification", "gin", dataset, [0], protocol="errica", grid=GRID, out=None,
+                                 epochs=3, batch_size=8, runs_dir=kept)
+    assert again.records == first.records
+    assert len(trained) == len(files[::4]) and again.extra["kept_runs"]["read_back"] == len(files) - len(trained)
+    assert sorted(kept.glob("*.json")) == files
+
+
 def test_the_published_folds_load_with_the_papers_features(data_root):
     proteins = load_errica("proteins", data_root)
     assert proteins.info.name == "proteins-errica" and proteins.info.num_features == 3
@@ -126,12 +149,16 @@ def test_the_protocol_the_task_and_the_dataset_must_fit(cli, tmp_path, data_root
     status, _, err = cli("train", "--task", "graph_classification", "--model", "gin", "--dataset", "nci1-errica",
                          "--protocol", "errica", "--seeds", "0-1", "--out", str(tmp_path))
     assert status == 2 and "takes one seed" in err
+    status, _, err = cli("train", "--task", "graph_classification", "--model", "gin", "--dataset", "mutag",
+                         "--runs-dir", str(tmp_path / "kept"), "--out", str(tmp_path))
+    assert status == 2 and "protocol 'seeds' does not keep runs" in err and "errica" in err and err.count("\n") == 1
+    assert not (tmp_path / "kept").exists()
 
 
-def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cli, tmp_path, data_root):
+def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cli, tmp_path, data_root, monkeypatch):
     from cogdl.leaderboard.files import load_leaderboard
     from cogdl.leaderboard.reproduce import compare, plan, run_planned
-    from cogdl.leaderboard.run_store import RunStore
+    from cogdl.protocols.run_store import RunStore
 
     root = tmp_path / "leaderboard"
     (root / "tu").mkdir(parents=True)
@@ -158,3 +185,11 @@ def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cl
         records = run_planned(planned, RunStore(tmp_path / "store", None, resume=False))
         row = compare(planned[0], records[0], "full")
         assert row["target"] == "recorded" and row["mean"] == entry["measured"]["mean"] and row["status"] == "pass"
+        # a reproduction stopped inside the entry (its unit unsaved) resumes from the entry's kept runs
+        unit, = (tmp_path / "store").glob("*.json")
+        unit.unlink()
+        inner, = (tmp_path / "store").glob("*-runs")
+        assert len(list(inner.glob("*.json"))) == 2 * 10 + 3 * 10  # 2 settings x 10 folds, then 3 retrains per fold
+        monkeypatch.setattr(errica, "_one_run", lambda *call: pytest.fail(f"run again: {call[1:]}"))
+        resumed = run_planned(planned, RunStore(tmp_path / "store", None, resume=True))
+        assert [r["test_acc"] for r in resumed[0]] == [r["test_acc"] for r in records[0]]

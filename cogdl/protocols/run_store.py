@@ -1,0 +1,116 @@
+"""Finished runs kept on disk, so that a killed or split long run resumes without repeating them.
+
+Two users:
+- `cogdl reproduce`: a full tier takes hours on a CPU (planetoid's recorded wall times sum to 8.7 h
+  on this project's 2-core box, 7.6 h of it GraphMAE on PubMed, 5 seeds). Each finished unit, one
+  seed of one entry or a whole IGB or errica entry, is written at once to
+  `<out>/<benchmark>-<tier>-runs/<key>.json`, and with `--resume` a saved unit is read back
+  instead of run again.
+- A protocol that runs whole (`errica`, `igb`) given a runs folder (`cogdl train --runs-dir DIR`,
+  `KeptRuns`): each of its selection and retraining runs is written as it ends and read back by
+  the next invocation, so a protocol run of many hours can be stopped and continued.
+`key` is a digest of what determines the values: task, model, dataset, config and seed (plus, for a
+protocol's inner run, its fold or graph, its part and its thread count). A saved run keeps the
+commit it ran at, and reports list the commits of the values they put together, so a result made
+over several invocations says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cogdl.data.atomic import write_files_atomically
+from cogdl.environment import git_commit
+from cogdl.errors import DataError
+from cogdl.protocols.executors import map_runs
+
+
+def unit_key(task: str, model: str, dataset: str, config: dict[str, Any], seed: int) -> str:
+    """A digest of what determines one unit's values (the config's key order does not matter)."""
+    what = json.dumps({"task": task, "model": model, "dataset": dataset, "config": config, "seed": seed},
+                      sort_keys=True)
+    return hashlib.sha256(what.encode()).hexdigest()[:24]
+
+
+class RunStore:
+    """`folder/<key>.json` per finished unit: `{"commit": ..., "records": [...]}`."""
+
+    def __init__(self, folder: Path, commit: str | None, resume: bool):
+        self.folder, self.commit, self.resume = folder, commit, resume
+        self.reused = 0
+
+    def saved(self, key: str, needs: tuple[str, ...] = ()) -> list[dict] | None:
+        """The records of unit `key` saved by an earlier invocation (only with `resume`), each
+        tagged with the commit it ran at; each record must hold a number under every name in `needs`."""
+        path = self.folder / f"{key}.json"
+        if not self.resume or not path.exists():
+            return None
+        try:
+            saved = json.loads(path.read_text())
+            records = [{**record, "commit": saved["commit"]} for record in saved["records"]]
+            if not records:
+                raise ValueError("no records")
+            for record in records:
+                lacking = [name for name in needs if not isinstance(record.get(name), (int, float))]
+                if lacking:
+                    raise KeyError(f"a record has no number {lacking[0]!r}")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{path}: not a saved reproduction run ({exc.__class__.__name__}: {exc}); "
+                            f"delete it or run without --resume") from None
+        self.reused += 1
+        return records
+
+    def runs_of(self, key: str) -> Path:
+        """The folder where unit `key`'s protocol keeps its inner runs (`KeptRuns`); emptied first
+        unless resuming, so that only `--resume` reads back what an earlier invocation kept."""
+        folder = self.folder / f"{key}-runs"
+        if not self.resume and folder.exists():
+            shutil.rmtree(folder)
+        return folder
+
+    def save(self, key: str, records: list[dict]) -> list[dict]:
+        """Write unit `key` (complete or not at all) and return its records tagged with this commit."""
+        write_files_atomically(self.folder, {f"{key}.json": json.dumps({"commit": self.commit, "records": records},
+                                                                       indent=1) + "\n"})
+        return [{**record, "commit": self.commit} for record in records]
+
+
+class KeptRuns:
+    """The inner runs of one protocol run, kept in `folder` (none when `folder` is None): `map`
+    is `cogdl.protocols.executors.map_runs`, except that a run saved there by an earlier invocation
+    is read back instead of run, and each new run is saved as it ends."""
+
+    def __init__(self, folder: str | Path | None, task: str, model: str, dataset: str, threads: int | str):
+        self.store = RunStore(Path(folder), git_commit(), resume=True) if folder is not None else None
+        self.what = (task, model, dataset)
+        self.threads = threads
+        self.commits: set[str | None] = set()
+
+    def map(self, function, calls: list[tuple], determined_by: list[tuple[dict[str, Any], int]], **run) -> list:
+        """`[function(*call) for call in calls]`; `determined_by[i]` is call i's (config, seed), the
+        config holding every other key its values depend on (its fold, its part)."""
+        if self.store is None:
+            return map_runs(function, calls, **run)
+        keys = [unit_key(*self.what, {**config, "threads per run": self.threads}, seed)
+                for config, seed in determined_by]
+        kept = [self.store.saved(key) for key in keys]
+        todo = [i for i, records in enumerate(kept) if records is None]
+
+        def finished(index: int, value: dict) -> None:
+            kept[todo[index]] = self.store.save(keys[todo[index]], [value])
+
+        map_runs(function, [calls[i] for i in todo], on_result=finished, **run)
+        self.commits.update(records[0]["commit"] for records in kept)
+        return [{k: v for k, v in records[0].items() if k != "commit"} for records in kept]
+
+    def summary(self) -> dict[str, Any]:
+        """For `summary.json` (nothing without a folder): the folder, how many runs were read back
+        and the commits of all the runs."""
+        if self.store is None:
+            return {}
+        return {"kept_runs": {"folder": str(self.store.folder), "read_back": self.store.reused,
+                              "commits": sorted(c or "unknown" for c in self.commits)}}
