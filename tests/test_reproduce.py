@@ -166,7 +166,7 @@ def test_reproduce_resume_names_a_damaged_saved_run(cli, tmp_path, data_root):
     assert set((tmp_path / "out").iterdir()) == reports
     saved.write_text(json.dumps({"commit": "abc", "records": [{"seed": 0, "seconds": 1.0}]}))  # lacks its metric
     status, _, err = cli(*args, "--resume")
-    assert status == 2 and f"{saved}: not a saved reproduction run (KeyError: \"a record has no number 'test_acc'\")" in err
+    assert status == 2 and f"{saved}: not a kept run (KeyError: \"a record has no number 'test_acc'\")" in err
     assert set((tmp_path / "out").iterdir()) == reports
 
 

@@ -59,8 +59,8 @@ class RunStore:
                 if lacking:
                     raise KeyError(f"a record has no number {lacking[0]!r}")
         except (ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"{path}: not a saved reproduction run ({exc.__class__.__name__}: {exc}); "
-                            f"delete it or run without --resume") from None
+            raise DataError(f"{path}: not a kept run ({exc.__class__.__name__}: {exc}); delete it and run "
+                            "again") from None
         self.reused += 1
         return records
 
