@@ -33,7 +33,7 @@ from cogdl.data.atomic import write_files_atomically, write_folder_atomically
 from cogdl.errors import ConfigError, DataError
 from cogdl.loggers import check_loggers, log_root
 from cogdl.result import Result, RunSpec
-from cogdl.threads import threads_for
+from cogdl.threads import threads_per_run
 from cogdl.registry import PROTOCOLS
 
 __all__ = ["experiment", "Result", "parse_seeds", "pick_device", "write_run_folder"]
@@ -159,7 +159,7 @@ def experiment(task: str, model: str, dataset, seeds: Iterable[int] = (0,), *, p
     started = time.perf_counter()
     env = {**environment(str(torch_device)), "command": command}  # before training: the commit that runs
     if executor == "local":  # the threads each run computes with: its process's share of the budget
-        env["threads_per_run"] = threads_for(jobs) if jobs > 1 else env["torch_threads"]
+        env["threads_per_run"] = threads_per_run(jobs)
     if logs:
         env["logs"] = {"loggers": list(loggers), "root": logs}
     result = runner_cls().run(spec)

@@ -85,6 +85,16 @@ def threads_for(jobs: int = 1) -> int:
     return max(1, thread_budget() // max(1, jobs))
 
 
+def threads_per_run(jobs: int) -> int:
+    """The threads a run computes with when `jobs` local processes run them: its process's share
+    of the budget, or with one job (runs in this process) torch's thread count here."""
+    if jobs > 1:
+        return threads_for(jobs)
+    import torch
+
+    return torch.get_num_threads()
+
+
 def runnable_elsewhere() -> int | None:
     """Threads runnable on this machine right now that are not this process's own (`/proc/loadavg`'s
     running count less this process's threads in state R), or None where `/proc` does not say. This

@@ -42,7 +42,7 @@ from cogdl.protocols.run_store import KeptRuns
 from cogdl.registry import BUILTIN, DATASETS, MODELS, PROTOCOLS, TASKS
 from cogdl.result import Result, RunSpec
 from cogdl.tasks.base import SeedContext, Task
-from cogdl.threads import threads_for
+from cogdl.threads import threads_per_run
 
 
 class Protocol:
@@ -145,7 +145,7 @@ def where_runs_go(spec: RunSpec) -> dict[str, Any]:
 def kept_runs(spec: RunSpec) -> KeptRuns:
     """The inner runs of `spec`'s protocol run, kept in `spec.runs_dir` (`cogdl.protocols.run_store`);
     a run's values repeat at its thread count, which is part of each key."""
-    threads = "ray" if spec.executor == "ray" else threads_for(spec.jobs) if spec.jobs > 1 else torch.get_num_threads()
+    threads = "ray" if spec.executor == "ray" else threads_per_run(spec.jobs)
     return KeptRuns(spec.runs_dir, spec.task, spec.model, spec.dataset, threads)
 
 

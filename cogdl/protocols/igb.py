@@ -72,9 +72,7 @@ class IGBProtocol(Protocol):
 
     def _run_loaded(self, spec: RunSpec, metric: str, base: dict, settings: list[dict], dataset) -> Result:
         num_graphs = len(dataset.graphs)
-
-        kept, run = kept_runs(spec), where_runs_go(spec)
-        seed = spec.seeds[0]
+        seed, kept, run = spec.seeds[0], kept_runs(spec), where_runs_go(spec)
         calls = [(spec, flat, g, None) for flat in settings for g in range(num_graphs)]
         selection = kept.map(_one_graph, calls, [({**flat, "graph": g, "part": "selection"}, seed)
                                                  for flat in settings for g in range(num_graphs)], **run)
@@ -89,7 +87,7 @@ class IGBProtocol(Protocol):
         refit = kept.map(_one_graph, [(spec, settings[chosen], g, r["best_epoch"]) for g, r in enumerate(picked)],
                          [({**settings[chosen], "graph": g, "part": "refit", "refit_epochs": r["best_epoch"]}, seed)
                           for g, r in enumerate(picked)], **run)
-        records = [{"graph": g, "seed": spec.seeds[0] + g, metric: sel[metric], "best_epoch": sel["best_epoch"],
+        records = [{"graph": g, "seed": seed + g, metric: sel[metric], "best_epoch": sel["best_epoch"],
                     **{k: v for k, v in fit.items() if k.startswith("test_")}}
                    for g, (sel, fit) in enumerate(zip(picked, refit))]
         names = [k for k in records[0] if k.startswith(("test_", "val_"))]
