@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from cogdl.data.graph import Graph
+from cogdl.data.graph_collection import GraphCollection
 from cogdl.datasets import tu
 from cogdl.datasets.tu import load_tu, load_tu_folder, parse_dgcnn
 from cogdl.errors import DataError
@@ -55,6 +57,32 @@ def test_batch_renumbers_graphs_into_a_disjoint_union(data_root):
         assert torch.equal(batch.graph.x[offset:offset + int(sizes[k])], collection.x[start:start + int(sizes[k])])
         offset += int(sizes[k])
     assert batch.y.tolist() == collection.y[[5, 0, 17]].tolist()
+
+
+def sorted_csr_of(batch):
+    """The batch's CSR and transpose as `Graph.from_coo` sorts them from its edges."""
+    fresh = Graph.from_coo(batch.graph.row, batch.graph.col, batch.graph.num_nodes, coalesce=False)
+    return fresh.rowptr, fresh.col, *fresh.transposed()
+
+
+@pytest.mark.parametrize("dataset_id", ["mutag", "imdb-multi"])
+def test_batch_cuts_the_csr_and_transpose_that_sorting_its_edges_gives(data_root, dataset_id):
+    collection = load_tu(dataset_id, data_root).graphs
+    for ids in (torch.randperm(len(collection), generator=torch.Generator().manual_seed(0))[:40], torch.tensor([3])):
+        batch = collection.batch(ids)
+        for cut, sorted_ in zip((batch.graph.rowptr, batch.graph.col, *batch.graph.transposed()), sorted_csr_of(batch)):
+            assert torch.equal(cut, sorted_)
+
+
+def test_batch_keeps_parallel_edges_in_order_and_graphs_without_edges():
+    # graph 0: nodes 0-2 with edges 2->0 twice and 1->0; graph 1: node 3, no edge; graph 2: 5->4, 4->5 twice
+    src, dst = torch.tensor([2, 1, 2, 5, 4, 4]), torch.tensor([0, 0, 0, 4, 5, 5])
+    collection = GraphCollection(src, dst, torch.tensor([0, 3, 4, 6]), torch.tensor([0, 3, 3, 6]),
+                                 torch.eye(6), torch.tensor([0, 1, 0]))
+    batch = collection.batch(torch.tensor([2, 1, 0]))
+    assert batch.graph.rowptr.tolist() == [0, 1, 3, 3, 6, 6, 6] and batch.graph.col.tolist() == [1, 0, 0, 4, 5, 5]
+    for cut, sorted_ in zip((batch.graph.rowptr, batch.graph.col, *batch.graph.transposed()), sorted_csr_of(batch)):
+        assert torch.equal(cut, sorted_)
 
 
 def test_folder_with_node_labels_uses_them_one_hot(tmp_path):
