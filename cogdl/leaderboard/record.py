@@ -6,7 +6,9 @@ of one config with distinct seeds (run apart) pool their seeds; where their comm
 commands differ, the block lists each. Run folders do not outlive a session on every machine, so
 `--pool` pools new folders with the seeds an entry already records, from the recorded means,
 sample stds and counts (`pooled_stats`); those are rounded to 0.01 points, so the pooled std
-can differ from one over all per-seed values by about that much.
+can differ from one over all per-seed values by about that much. A protocol run continued over
+several invocations (`--runs-dir`) records its wall time with that of the earlier invocations
+(`run_store.earlier_wall_seconds`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from cogdl.data.atomic import write_files_atomically
 from cogdl.errors import ConfigError, DataError
 from cogdl.experiment import read_run_folder
+from cogdl.protocols.run_store import earlier_wall_seconds
 from cogdl.stats import summarize
 from cogdl.leaderboard.files import (DEFAULT_ABS_TOL, MEASURED_OPTIONAL, dump_leaderboard, entry_in, entry_label,
                                    load_leaderboard)
@@ -116,7 +119,7 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
         "date": _one_or_all([f"{d.name[:4]}-{d.name[4:6]}-{d.name[6:8]}" for d in run_dirs]),
         "device": _one_or_all([", ".join(d for d in env.get("devices", []) if d.startswith(env.get("device") or "cpu"))
                                for env in envs]),
-        "wall_seconds": round(sum(summary["wall_seconds"] for _, summary, _, _ in runs), 1),
+        "wall_seconds": round(sum(summary["wall_seconds"] + earlier_wall_seconds(summary) for _, summary, _, _ in runs), 1),
         "command": _one_or_all([env.get("command") for env in envs]),
         "threads": _one_or_all([threads_per_run(env) for env in envs]),
         "cpu": _one_or_all([env.get("cpu_model") for env in envs]),

@@ -55,7 +55,7 @@ from cogdl.data.atomic import write_folder_atomically
 from cogdl.errors import ConfigError, did_you_mean
 from cogdl.leaderboard.files import (comparable_reference, entry_label, leaderboard_dir, load_leaderboard, tolerance,
                                    widened_tolerances)
-from cogdl.protocols.run_store import RunStore, unit_key
+from cogdl.protocols.run_store import RunStore, earlier_wall_seconds, unit_key
 from cogdl.markdown import table
 from cogdl.registry import PROTOCOLS
 from cogdl.stats import mean_and_std
@@ -130,7 +130,8 @@ def plan(benchmark: str, tier: str, task=None, model=None, dataset=None, root: P
 def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: str = "local",
              address: str | None = None, runs_dir: Path | None = None) -> list[dict]:
     """The records of one unit of `item` (under its protocol, with its config and grid, each run
-    at the thread count the entry records), each with its share of the unit's wall time as `seconds`;
+    at the thread count the entry records), each with its share of the unit's wall time as `seconds`
+(with that of earlier invocations whose inner runs it read back);
     `runs_dir` keeps the inner runs of a protocol that keeps them (`Protocol.keeps_runs`)."""
     from cogdl.experiment import experiment
 
@@ -140,7 +141,7 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
         result = experiment(item.task, item.entry["model"], item.entry["dataset"], seeds, protocol=item.protocol,
                             out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
                             grid=item.entry.get("grid"), runs_dir=runs_dir, **item.config)
-    share = (time.perf_counter() - started) / len(result.records)
+    share = (time.perf_counter() - started + earlier_wall_seconds(result.extra)) / len(result.records)
     return [{**record, "seconds": share} for record in result.records]
 
 

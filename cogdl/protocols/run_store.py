@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,11 @@ class RunStore:
     def saved(self, key: str, needs: tuple[str, ...] = ()) -> list[dict] | None:
         """The records of unit `key` saved by an earlier invocation (only with `resume`), each
         tagged with the commit it ran at; each record must hold a number under every name in `needs`."""
+        saved = self.saved_file(key, needs)
+        return None if saved is None else saved["records"]
+
+    def saved_file(self, key: str, needs: tuple[str, ...] = ()) -> dict | None:
+        """`saved`, with the rest of the unit's file (the times `save` was given)."""
         path = self.folder / f"{key}.json"
         if not self.resume or not path.exists():
             return None
@@ -62,7 +68,7 @@ class RunStore:
             raise DataError(f"{path}: not a kept run ({exc.__class__.__name__}: {exc}); delete it and run "
                             "again") from None
         self.reused += 1
-        return records
+        return {**saved, "records": records}
 
     def runs_of(self, key: str) -> Path:
         """The folder where unit `key`'s protocol keeps its inner runs (`KeptRuns`); emptied first
@@ -72,23 +78,31 @@ class RunStore:
             shutil.rmtree(folder)
         return folder
 
-    def save(self, key: str, records: list[dict]) -> list[dict]:
-        """Write unit `key` (complete or not at all) and return its records tagged with this commit."""
-        write_files_atomically(self.folder, {f"{key}.json": json.dumps({"commit": self.commit, "records": records},
-                                                                       indent=1) + "\n"})
+    def save(self, key: str, records: list[dict], **times: float) -> list[dict]:
+        """Write unit `key` (complete or not at all), with `times` (`KeptRuns`: when its invocation
+        started and when the run finished), and return its records tagged with this commit."""
+        saved = {"commit": self.commit, "records": records, **times}
+        write_files_atomically(self.folder, {f"{key}.json": json.dumps(saved, indent=1) + "\n"})
         return [{**record, "commit": self.commit} for record in records]
 
 
 class KeptRuns:
     """The inner runs of one protocol run, kept in `folder` (none when `folder` is None): `map`
     is `cogdl.protocols.executors.map_runs`, except that a run saved there by an earlier invocation
-    is read back instead of run, and each new run is saved as it ends."""
+    is read back instead of run, and each new run is saved as it ends.
+
+    Wall time over invocations: each kept run records when its invocation started and when it
+    finished (epoch seconds), so `earlier_wall_seconds` = the sum over the earlier invocations whose
+    runs were read back of (their last kept run's end - their start): the time they spent on what
+    this result uses (a stopped invocation's unfinished runs are run again, and timed, here)."""
 
     def __init__(self, folder: str | Path | None, task: str, model: str, dataset: str, threads: int | str):
         self.store = RunStore(Path(folder), git_commit(), resume=True) if folder is not None else None
         self.what = (task, model, dataset)
         self.threads = threads
         self.commits: set[str | None] = set()
+        self.started = time.time()
+        self.earlier: dict[float, float] = {}  # an earlier invocation's start -> the end of its last run read back
 
     def map(self, function, calls: list[tuple], determined_by: list[tuple[dict[str, Any], int]], **run) -> list:
         """`[function(*call) for call in calls]`; `determined_by[i]` is call i's (config, seed), the
@@ -97,20 +111,35 @@ class KeptRuns:
             return map_runs(function, calls, **run)
         keys = [unit_key(*self.what, {**config, "threads per run": self.threads}, seed)
                 for config, seed in determined_by]
-        kept = [self.store.saved(key) for key in keys]
+        kept = []
+        for key in keys:
+            saved = self.store.saved_file(key)
+            if saved is not None:
+                if not isinstance(saved.get("started"), float) or not isinstance(saved.get("finished"), float):
+                    raise DataError(f"{self.store.folder / key}.json: not a kept run (no start and finish times); "
+                                    "delete it and run again")
+                self.earlier[saved["started"]] = max(self.earlier.get(saved["started"], 0.0), saved["finished"])
+            kept.append(None if saved is None else saved["records"])
         todo = [i for i, records in enumerate(kept) if records is None]
 
         def finished(index: int, value: dict) -> None:
-            kept[todo[index]] = self.store.save(keys[todo[index]], [value])
+            kept[todo[index]] = self.store.save(keys[todo[index]], [value], started=self.started, finished=time.time())
 
         map_runs(function, [calls[i] for i in todo], on_result=finished, **run)
         self.commits.update(records[0]["commit"] for records in kept)
         return [{k: v for k, v in records[0].items() if k != "commit"} for records in kept]
 
     def summary(self) -> dict[str, Any]:
-        """For `summary.json` (nothing without a folder): the folder, how many runs were read back
-        and the commits of all the runs."""
+        """For `summary.json` (nothing without a folder): the folder, how many runs were read back,
+        the commits of all the runs and the wall time of the earlier invocations that made them."""
         if self.store is None:
             return {}
         return {"kept_runs": {"folder": str(self.store.folder), "read_back": self.store.reused,
-                              "commits": sorted(c or "unknown" for c in self.commits)}}
+                              "commits": sorted(c or "unknown" for c in self.commits),
+                              "earlier_wall_seconds": round(sum(end - start for start, end in self.earlier.items()), 1)}}
+
+
+def earlier_wall_seconds(summary: dict[str, Any]) -> float:
+    """The wall time that earlier invocations spent on the kept runs a result read back (0 for none):
+    from a result's `extra` or its `summary.json`, which both hold `KeptRuns.summary()`."""
+    return summary.get("kept_runs", {}).get("earlier_wall_seconds", 0.0)

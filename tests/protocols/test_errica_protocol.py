@@ -111,6 +111,20 @@ def test_a_stopped_run_continues_from_its_kept_runs_without_repeating_them(tmp_p
     assert again.records == first.records
     assert len(trained) == len(files[::4]) and again.extra["kept_runs"]["read_back"] == len(files) - len(trained)
     assert sorted(kept.glob("*.json")) == files
+    # the wall time of the first call that made the runs read back: from its start to the last of them
+    assert first.extra["kept_runs"]["earlier_wall_seconds"] == 0
+    assert 0 < again.extra["kept_runs"]["earlier_wall_seconds"] <= first.wall_seconds
+
+
+def test_a_kept_run_without_its_times_is_refused_by_name(tmp_path):
+    dataset, kept = tiny_folds(tmp_path, 2), tmp_path / "kept"
+    settings = dict(protocol="errica", grid=GRID, out=None, epochs=1, batch_size=8, runs_dir=kept)
+    with fixed_team():
+        cogdl.experiment("graph_classification", "gin", dataset, [0], **settings)
+        untimed = sorted(kept.glob("*.json"))[0]
+        untimed.write_text(json.dumps({k: v for k, v in json.loads(untimed.read_text()).items() if k != "started"}))
+        with pytest.raises(DataError, match=f"{untimed.name}: not a kept run .no start and finish times.; delete it"):
+            cogdl.experiment("graph_classification", "gin", dataset, [0], **settings)
 
 
 def test_the_published_folds_load_with_the_papers_features(data_root):
