@@ -334,8 +334,7 @@ def test_a_miss_without_its_reason_or_evidence_is_refused_naming_the_entry(tmp_p
 
 #: recorded results outside their bound whose reason has no evidence yet (open work of issues 28
 #: and 32); the list may only shrink
-OPEN_MISSES = {("hgb", "hgb-lastfm", "gat", None), ("hgb", "hgb-dblp", "hgt", None),
-               ("network-embedding", "blogcatalog", "prone", None)}
+OPEN_MISSES = {("hgb", "hgb-lastfm", "gat", None), ("hgb", "hgb-dblp", "hgt", None)}
 
 
 def test_a_recorded_result_misses_its_bound_only_with_an_evidenced_reason():
