@@ -58,6 +58,16 @@ def _train_citeseer_gcn(cli, tmp_path, data_root, seeds: str, *settings) -> str:
     return out.strip().splitlines()[-1]
 
 
+def test_a_run_continued_over_invocations_records_their_wall_time_too(cli, tmp_path, data_root):
+    from cogdl.leaderboard.record import measured_block
+
+    run_dir = tmp_path / _train_citeseer_gcn(cli, tmp_path, data_root, "0")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["kept_runs"] = {"folder": "kept", "read_back": 3, "commits": ["abc"], "earlier_wall_seconds": 100.0}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    assert measured_block([run_dir], ["test_acc"])[2]["wall_seconds"] == round(summary["wall_seconds"] + 100.0, 1)
+
+
 def test_leaderboard_record_pools_the_seeds_of_several_run_folders(cli, tmp_path, data_root):
     board = tmp_path / "board.yaml"
     shutil.copy(PLANETOID, board)
