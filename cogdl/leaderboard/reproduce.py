@@ -131,8 +131,8 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
              address: str | None = None, runs_dir: Path | None = None) -> list[dict]:
     """The records of one unit of `item` (under its protocol, with its config and grid, each run
     at the thread count the entry records), each with its share of the unit's wall time as `seconds`
-(with that of earlier invocations whose inner runs it read back);
-    `runs_dir` keeps the inner runs of a protocol that keeps them (`Protocol.keeps_runs`)."""
+    (with that of earlier invocations whose inner runs it read back); `runs_dir` keeps the inner
+    runs of a protocol that keeps them (`Protocol.keeps_runs`)."""
     from cogdl.experiment import experiment
 
     recorded = (item.entry.get("measured") or {}).get("threads")
