@@ -146,7 +146,7 @@ def kept_runs(spec: RunSpec) -> KeptRuns:
     """The inner runs of `spec`'s protocol run, kept in `spec.runs_dir` (`cogdl.protocols.run_store`);
     a run's values repeat at its thread count, which is part of each key."""
     threads = "ray" if spec.executor == "ray" else threads_per_run(spec.jobs)
-    return KeptRuns(spec.runs_dir, spec.task, spec.model, spec.dataset, threads)
+    return KeptRuns(spec.runs_dir, spec.task, spec.model, spec.dataset, threads, spec.progress)
 
 
 def require_one_seed(spec: RunSpec, protocol: str, unit: str) -> None:

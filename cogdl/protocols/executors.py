@@ -13,6 +13,7 @@
 
 `on_result(index, value)` is called in the driver as each call finishes (`cogdl reproduce` saves
 each unit at once, so `--resume` after a lost driver repeats nothing that finished).
+`progress_bar` is the tqdm bar on stderr that runs report to (epochs of a seed, runs of a protocol).
 """
 
 from __future__ import annotations
@@ -121,3 +122,12 @@ def _ray_call(cpus: int, function, initializer, initargs, *call):
         initializer(*initargs)
         _prepared[:] = [(initializer, initargs)]
     return function(*call)
+
+
+def progress_bar(enabled: bool, total: int, description: str, unit: str = "epoch", done: int = 0):
+    """A tqdm bar on stderr of `total` steps, `done` of them already, or None when not `enabled`."""
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, desc=description, unit=unit, leave=False)

@@ -27,7 +27,7 @@ from typing import Any
 from cogdl.data.atomic import write_files_atomically
 from cogdl.environment import git_commit
 from cogdl.errors import DataError
-from cogdl.protocols.executors import map_runs
+from cogdl.protocols.executors import map_runs, progress_bar
 
 
 def unit_key(task: str, model: str, dataset: str, config: dict[str, Any], seed: int) -> str:
@@ -96,38 +96,59 @@ class KeptRuns:
     runs were read back of (their last kept run's end - their start): the time they spent on what
     this result uses (a stopped invocation's unfinished runs are run again, and timed, here)."""
 
-    def __init__(self, folder: str | Path | None, task: str, model: str, dataset: str, threads: int | str):
+    def __init__(self, folder: str | Path | None, task: str, model: str, dataset: str, threads: int | str,
+                 progress: bool = False):
         self.store = RunStore(Path(folder), git_commit(), resume=True) if folder is not None else None
         self.what = (task, model, dataset)
         self.threads = threads
+        self.progress = progress
         self.commits: set[str | None] = set()
         self.started = time.time()
         self.earlier: dict[float, float] = {}  # an earlier invocation's start -> the end of its last run read back
 
     def map(self, function, calls: list[tuple], determined_by: list[tuple[dict[str, Any], int]], **run) -> list:
         """`[function(*call) for call in calls]`; `determined_by[i]` is call i's (config, seed), the
-        config holding every other key its values depend on (its fold, its part)."""
-        if self.store is None:
-            return map_runs(function, calls, **run)
-        keys = [unit_key(*self.what, {**config, "threads per run": self.threads}, seed)
-                for config, seed in determined_by]
-        kept = []
-        for key in keys:
-            saved = self.store.saved_file(key)
-            if saved is not None:
-                if not isinstance(saved.get("started"), float) or not isinstance(saved.get("finished"), float):
-                    raise DataError(f"{self.store.folder / key}.json: not a kept run (no start and finish times); "
-                                    "delete it and run again")
-                self.earlier[saved["started"]] = max(self.earlier.get(saved["started"], 0.0), saved["finished"])
-            kept.append(None if saved is None else saved["records"])
+        config holding every other key its values depend on (its fold, its part). With `progress`,
+        a bar on stderr counts the runs, those read back included."""
+        kept = [self._read_back(config, seed) for config, seed in determined_by]
         todo = [i for i, records in enumerate(kept) if records is None]
+        part = determined_by[0][0].get("part", "inner") if determined_by else "inner"
+        bar = progress_bar(self.progress, len(calls), f"{self.what[1]} on {self.what[2]}: {part} runs", "run",
+                           len(calls) - len(todo))
 
         def finished(index: int, value: dict) -> None:
-            kept[todo[index]] = self.store.save(keys[todo[index]], [value], started=self.started, finished=time.time())
+            i = todo[index]
+            kept[i] = ([value] if self.store is None else
+                       self.store.save(self._key(*determined_by[i]), [value], started=self.started, finished=time.time()))
+            if bar is not None:
+                bar.update(1)
 
-        map_runs(function, [calls[i] for i in todo], on_result=finished, **run)
-        self.commits.update(records[0]["commit"] for records in kept)
+        try:
+            map_runs(function, [calls[i] for i in todo], on_result=finished, **run)
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.store is not None:
+            self.commits.update(records[0]["commit"] for records in kept)
         return [{k: v for k, v in records[0].items() if k != "commit"} for records in kept]
+
+    def _key(self, config: dict[str, Any], seed: int) -> str:
+        return unit_key(*self.what, {**config, "threads per run": self.threads}, seed)
+
+    def _read_back(self, config: dict[str, Any], seed: int) -> list[dict] | None:
+        """The records of the run kept under (config, seed), its invocation's times noted; None when
+        there is no folder or no such run."""
+        if self.store is None:
+            return None
+        key = self._key(config, seed)
+        saved = self.store.saved_file(key)
+        if saved is None:
+            return None
+        if not isinstance(saved.get("started"), float) or not isinstance(saved.get("finished"), float):
+            raise DataError(f"{self.store.folder / key}.json: not a kept run (no start and finish times); "
+                            "delete it and run again")
+        self.earlier[saved["started"]] = max(self.earlier.get(saved["started"], 0.0), saved["finished"])
+        return saved["records"]
 
     def summary(self) -> dict[str, Any]:
         """For `summary.json` (nothing without a folder): the folder, how many runs were read back,

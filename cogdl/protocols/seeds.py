@@ -14,7 +14,7 @@ import dataclasses
 
 from cogdl.protocols.base import Protocol, Result, RunSpec, check_task_accepts, resolve_spec, run_once, spec_dataset
 from cogdl.loggers import SeedLoggers
-from cogdl.protocols.executors import map_runs
+from cogdl.protocols.executors import map_runs, progress_bar
 from cogdl.registry import register_protocol
 from cogdl.stats import summarize
 from cogdl.tasks.base import SeedContext
@@ -38,7 +38,7 @@ class SeedsProtocol(Protocol):
         check_task_accepts(spec.task, task_cls, dataset, "seeds")
         prepared = task.prepare(dataset, resolved.task)
         epochs = task.epochs_per_seed(resolved.task)
-        bar = _progress_bar(spec.progress, len(spec.seeds) * epochs, f"{spec.model} on {spec.dataset}")
+        bar = progress_bar(spec.progress, len(spec.seeds) * epochs, f"{spec.model} on {spec.dataset}")
         records, artifacts, predictions = [], {}, {}
         try:
             for k, seed in enumerate(spec.seeds):
@@ -77,11 +77,3 @@ def _numbered(hooks, offset: int) -> tuple:
     """The hooks, seeing each epoch with `step` numbered on from `offset` (the epochs of earlier seeds)."""
     return tuple((lambda report, hook=hook: hook(dataclasses.replace(report, step=offset + report.epoch)))
                  for hook in hooks)
-
-
-def _progress_bar(enabled: bool, total: int, description: str):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=description, unit="epoch", leave=False)

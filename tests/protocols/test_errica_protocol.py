@@ -116,6 +116,38 @@ def test_a_stopped_run_continues_from_its_kept_runs_without_repeating_them(tmp_p
     assert 0 < again.extra["kept_runs"]["earlier_wall_seconds"] <= first.wall_seconds
 
 
+def test_a_protocol_run_shows_its_runs_progress_those_read_back_included(tmp_path, monkeypatch):
+    from cogdl.protocols import run_store
+
+    bars = []
+
+    class Bar:  # what the tqdm bar was told: its total, the runs done at the start, the updates
+        def __init__(self, enabled, total, description, unit, done):
+            self.enabled, self.total, self.description, self.closed = enabled, total, description, False
+            self.read_back = self.done = done
+            bars.append(self)
+
+        def update(self, n):
+            self.done += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(run_store, "progress_bar", lambda *args: Bar(*args))
+    dataset, kept = tiny_folds(tmp_path, 2), tmp_path / "kept"
+    settings = dict(protocol="errica", grid=GRID, out=None, epochs=1, batch_size=8, runs_dir=kept, progress=True)
+    selection, retrain = len(GRID["hidden_size"]) * 2, RETRAINS * 2
+    with fixed_team():
+        cogdl.experiment("graph_classification", "gin", dataset, [0], **settings)
+        assert [(b.enabled, b.description.split(": ")[-1], b.total, b.done, b.closed) for b in bars] == [
+            (True, "selection runs", selection, selection, True), (True, "retrain runs", retrain, retrain, True)]
+        bars.clear()
+        for lost in sorted(kept.glob("*.json"))[:2]:
+            lost.unlink()
+        cogdl.experiment("graph_classification", "gin", dataset, [0], **settings)
+    assert [b.done for b in bars] == [selection, retrain] and sum(b.read_back for b in bars) == selection + retrain - 2
+
+
 def test_a_kept_run_without_its_times_is_refused_by_name(tmp_path):
     dataset, kept = tiny_folds(tmp_path, 2), tmp_path / "kept"
     settings = dict(protocol="errica", grid=GRID, out=None, epochs=1, batch_size=8, runs_dir=kept)
