@@ -31,11 +31,16 @@ def csr_from_coo(dst: torch.Tensor, src: torch.Tensor, num_nodes: int, edge_weig
         keep[1:] = key[1:] != key[:-1]
         perm = perm[keep]
     dst, src = dst[perm], src[perm]
-    counts = torch.bincount(dst, minlength=num_nodes)
-    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=dst.device)
-    torch.cumsum(counts, 0, out=rowptr[1:])
+    rowptr = offsets(torch.bincount(dst, minlength=num_nodes))
     weight = edge_weight[perm] if edge_weight is not None else None
     return rowptr, src, weight
+
+
+def offsets(counts: torch.Tensor) -> torch.Tensor:
+    """`[n + 1]` CSR offsets (int64, on `counts`' device) of rows with `counts` `[n]` entries."""
+    rowptr = torch.zeros(counts.numel() + 1, dtype=torch.long, device=counts.device)
+    torch.cumsum(counts, 0, out=rowptr[1:])
+    return rowptr
 
 
 def concat_ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
@@ -209,7 +214,6 @@ def row_block(graph: Graph, rows: torch.Tensor, inputs: torch.Tensor | None = No
         position = torch.empty(graph.num_cols, dtype=torch.long, device=rows.device)
         position[inputs] = torch.arange(inputs.numel(), device=rows.device)
         col, rows_in_inputs, num_cols = position[col], position[rows], inputs.numel()
-    rowptr = torch.zeros(rows.numel() + 1, dtype=torch.long, device=rows.device)
-    torch.cumsum(counts, 0, out=rowptr[1:])
+    rowptr = offsets(counts)
     weight = None if graph.edge_weight is None else graph.edge_weight[edges]
     return RowBlock(Graph(rowptr, col, weight, num_cols=num_cols), rows_in_inputs)

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import torch
 
-from cogdl.data.graph import Graph, concat_ranges
+from cogdl.data.graph import Graph, concat_ranges, offsets
 
 
 @dataclass
@@ -63,13 +63,6 @@ class EdgeOrder:
         transpose = torch.sort(src * num_nodes + dst, stable=True)[1]
         return cls(src, dst, torch.bincount(dst, minlength=num_nodes), torch.bincount(src, minlength=num_nodes),
                    transpose)
-
-
-def offsets(counts: torch.Tensor) -> torch.Tensor:
-    """`[n + 1]` CSR offsets of rows with `counts` `[n]` entries."""
-    rowptr = torch.zeros(counts.numel() + 1, dtype=torch.long)
-    torch.cumsum(counts, 0, out=rowptr[1:])
-    return rowptr
 
 
 @dataclass
