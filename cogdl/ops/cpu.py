@@ -3,8 +3,10 @@
 
 The build (torch.utils.cpp_extension, 22-26 s on the project's 2-core CPU box) is cached under
 `$COGDL_CACHE/extensions` (default `~/.cache/cogdl/extensions`) in a folder named after the
-source, the torch version and the CPU, so it runs once per machine and Python environment (ninja
-rebuilds when the torch headers or this source lie at another path); a failed build makes
+source, the torch version and install folder and the CPU, so it runs once per machine and Python environment.
+The build compiles a copy of the source kept in that folder: ninja rebuilds whenever the source path
+changes, and a checkout and an installed copy of cogdl (a test run's subprocesses and the test process)
+would otherwise rebuild each other's build at every switch (about 40 s each); a failed build makes
 `cogdl.ops` fall back to the reference kernels with one warning. Processes that load it at the
 same time take turns on an OS lock, and a process killed while loading it does not block the next.
 """
@@ -15,6 +17,7 @@ import fcntl
 import hashlib
 import os
 import platform
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +36,9 @@ def _build_dir(source: Path = SOURCE) -> Path:
         flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
     except (OSError, StopIteration):
         flags = ""
-    key = hashlib.sha256(source.read_bytes() + torch.__version__.encode() + (cpu + flags).encode()).hexdigest()[:16]
+    torch_install = str(Path(torch.__file__).parent)  # its headers: another venv's torch is another build
+    key = hashlib.sha256(source.read_bytes() + torch.__version__.encode() + torch_install.encode()
+                         + (cpu + flags).encode()).hexdigest()[:16]
     return cache / f"{source.stem}-{key}"
 
 
@@ -55,7 +60,10 @@ def load_extension(source: Path):
         if not any(build_dir.glob("*.so")):
             print(f"cogdl: building the CPU kernels of {source.name} (once per machine, under a minute)...",
                   file=sys.stderr)
-        return load(name=f"cogdl_{source.stem}", sources=[str(source)], build_directory=str(build_dir),
+        kept_source = build_dir / source.name  # the same path whichever copy of cogdl asks
+        if not kept_source.exists() or kept_source.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, kept_source)
+        return load(name=f"cogdl_{source.stem}", sources=[str(kept_source)], build_directory=str(build_dir),
                     extra_cflags=["-O3", "-march=native", "-fopenmp"], extra_ldflags=["-fopenmp"], verbose=False)
 
 
