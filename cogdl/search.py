@@ -114,6 +114,7 @@ def suggest(trial: optuna.Trial, space: dict[str, dict]) -> dict[str, Any]:
 HEARTBEAT, GRACE = 1, 4  # seconds: a trial's heartbeat, and how old a heartbeat makes a trial dead
 DONE = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 TAKEN = (*DONE, optuna.trial.TrialState.RUNNING)  # a WAITING (enqueued) trial is not taken until it runs
+BEGAN = "began"  # a trial's user attribute: its objective ran (so its process beat a heartbeat)
 
 
 class _Surplus(Exception):
@@ -178,14 +179,22 @@ def _storage(url: str | None):
 
 
 def _fail_dead_trials(study: optuna.Study, stored: bool) -> None:
-    """Mark trials whose process died (no heartbeat for `GRACE` s, in a `stored` study) as failed."""
+    """Mark trials whose process died (no heartbeat for `GRACE` s, in a `stored` study) as failed.
+
+    Optuna calls stale only a trial whose heartbeat is old; a process killed after creating its trial
+    and before the first heartbeat leaves a trial that it never calls stale, which would count as
+    taken for ever. Every objective marks its trial `BEGAN` at once (after the first heartbeat), so a
+    trial still running and unmarked after the wait below has no live process.
+    """
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
     if running and stored:
         time.sleep(GRACE + HEARTBEAT)  # a live trial beats meanwhile; a dead one goes stale
         optuna.storages.fail_stale_trials(study)
-    elif running:  # in memory: nothing else can be running it
-        for trial in running:
-            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+        waited = {trial.number for trial in running}
+        running = [trial for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+                   if trial.number in waited and not trial.user_attrs.get(BEGAN)]
+    for trial in running:  # in memory, nothing else can be running it
+        study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
 
 
 def _trial_seed(sampler_seed: int, number: int) -> int:
@@ -212,6 +221,7 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         study.enqueue_trial({name: defaults[name] for name in space}, skip_if_exists=True)
 
     def objective(trial: optuna.Trial) -> float:
+        trial.set_user_attr(BEGAN, True)
         earlier = [t for t in study.get_trials(deepcopy=False, states=TAKEN) if t.number < trial.number]
         if len(earlier) >= n_trials:
             trial.set_user_attr("surplus", True)

@@ -122,6 +122,17 @@ def _finished(storage: str) -> list:
     return study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
 
 
+def test_a_trial_left_by_a_process_killed_before_its_first_heartbeat_is_failed_on_resume(tmp_path, data_root):
+    """Optuna never calls such a trial stale; counted as running, it would cost the study a trial for ever."""
+    (tmp_path / "space.yaml").write_text(SPACE)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    orphan = optuna.create_study(storage=storage, study_name="s", direction="maximize").ask()  # RUNNING, no heartbeat
+    study = run_search("node_classification", "gcn", "cora", load_space(tmp_path / "space.yaml", "node_classification",
+                       "gcn"), 2, storage=storage, study_name="s", base={"epochs": 5}, data_root=data_root)
+    assert study.trials[orphan.number].state == optuna.trial.TrialState.FAIL
+    assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 2
+
+
 def test_search_killed_and_rerun_with_its_storage_completes_the_remaining_trials(tmp_path, data_root):
     (tmp_path / "space.yaml").write_text(SPACE)
     storage = f"sqlite:///{tmp_path / 'study.db'}"
