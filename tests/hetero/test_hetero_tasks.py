@@ -66,6 +66,37 @@ def test_dot_decoder_and_gcn_encoder_run_link_prediction(tmp_path):
     assert result.summary["test_roc_auc_random"]["mean"] > 0.8
 
 
+def test_link_batches_walk_every_training_link_once_per_pass_with_negatives_of_its_type():
+    import torch
+
+    from cogdl.tasks.hetero_link_prediction import link_batches
+
+    torch.manual_seed(0)
+    links = {3: (torch.arange(5), torch.arange(10, 15)), 7: (torch.arange(20, 23), torch.arange(30, 33))}
+    ranges = {3: range(10, 20), 7: range(40, 45)}
+    batches = link_batches(links, ranges, 3)
+    for _ in range(2):  # two passes of 8 links: batches of 3, 3 and 2
+        seen = []
+        for size in (3, 3, 2):
+            batch, negatives = next(batches)
+            assert sum(batch[r][0].numel() for r in links) == size
+            for r in links:
+                assert negatives[r].numel() == batch[r][0].numel()
+                assert all(t in ranges[r] for t in negatives[r].tolist())
+                seen += [(r, h, t) for h, t in zip(batch[r][0].tolist(), batch[r][1].tolist())]
+        assert sorted(seen) == sorted((r, h, t) for r in links for h, t in zip(*(x.tolist() for x in links[r])))
+
+
+def test_link_batch_training_takes_one_step_per_epoch_and_learns(tmp_path):
+    folder = write_link_prediction_folder(tmp_path / "ring")
+    batched, whole = (experiment("hetero_link_prediction", "gat", f"hgb:{folder}", seeds=[0], out=tmp_path / "runs",
+                                 feats_type=0, epochs=150, lr=0.01, link_batch_size=size, select_on="last")
+                      for size in (16, 0))
+    assert batched.summary["test_roc_auc_random"]["mean"] > 0.8
+    assert json.loads((batched.run_dir / "seed_0" / "metrics.json").read_text())["epochs_run"] == 150
+    assert batched.summary["val_roc_auc"]["mean"] != whole.summary["val_roc_auc"]["mean"]  # other steps were taken
+
+
 def test_cli_list_shows_models_of_the_hetero_tasks(cli):
     status, out, _ = cli("list", "models", "--json")
     assert status == 0
