@@ -100,7 +100,8 @@ def wall_time_label(measured: dict[str, Any]) -> str:
     if not threads:
         return f"{minutes} (threads and load not recorded)"
     state = "load not recorded" if not loads else "idle" if max(loads) < IDLE_LOAD else f"busy, load {max(loads):.1f}"
-    return f"{minutes} ({'/'.join(map(str, threads))} threads, {state})"
+    noun = "thread" if threads == [1] else "threads"
+    return f"{minutes} ({'/'.join(map(str, threads))} {noun}, {state})"
 
 
 def _known(value) -> list:
