@@ -1,10 +1,8 @@
 """benchmarks/cogdl_prone_crosscheck.py runs a model file of CogDL's old layout unchanged and scores it."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import torch
+from helpers import benchmark_script
 
 MODEL_FILE = '''
 import numpy as np
@@ -24,11 +22,7 @@ class ProNE(BaseModel):
 
 
 def crosscheck():
-    path = Path(__file__).parents[2] / "benchmarks" / "cogdl_prone_crosscheck.py"
-    spec = importlib.util.spec_from_file_location("cogdl_prone_crosscheck", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("cogdl_prone_crosscheck")
 
 
 def test_the_reference_file_runs_unchanged_and_its_rows_land_on_their_node_ids(tmp_path, data_root):

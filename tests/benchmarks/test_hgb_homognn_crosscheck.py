@@ -1,9 +1,7 @@
 """benchmarks/hgb_homognn_crosscheck.py runs a script of HGB's LP layout per seed, with its stand-ins, and reads its scores."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from helpers import benchmark_script
 
 DATA_LOADER = '''
 import os
@@ -45,11 +43,7 @@ print(f"Random test: score list: defaultdict(<class 'list'>, {{'roc_auc': [{torc
 
 @pytest.fixture(scope="module")
 def script():
-    path = Path(__file__).parents[2] / "benchmarks" / "hgb_homognn_crosscheck.py"
-    spec = importlib.util.spec_from_file_location("hgb_homognn_crosscheck", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("hgb_homognn_crosscheck")
 
 
 def test_each_seed_runs_in_hgb_layout_with_its_stand_ins_and_repeats(script, tmp_path, data_root):
