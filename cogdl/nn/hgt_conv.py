@@ -11,7 +11,8 @@ of edge type r, with tau(.) the node type and head k of `H`, width `d` each:
     h'_i     = LN_{tau(i)}( sigma(s_{tau(i)}) A-Linear_{tau(i)}(m_i) + (1 - sigma(s_{tau(i)})) h_i ), then dropout
 
 Symbols: `E_r(i)` the links of type r into i, `R_t` the edge types that end at node type t,
-`mu` `[R, H]` the relation priors, `W^{ATT}`, `W^{MSG}` `[R, H, d, d]`, `s` `[T]` the skip gates,
+`mu` `[R, H]` the relation priors (initially 1), `W^{ATT}`, `W^{MSG}` `[R, H, d, d]` (Xavier-uniform over
+the whole tensor, fan-in H*d*d and fan-out R*d*d, as HGB's code initialises them), `s` `[T]` the skip gates,
 `LN_t` a LayerNorm per node type (`use_norm`, else the identity).
 NOTE: the paper normalises attention over all of i's links at once and sums the messages; HGB's
 code (DGL's `multi_update_all(..., cross_reducer="mean")`) normalises per edge type and averages
@@ -74,8 +75,7 @@ class HGTConv(nn.Module):
         self.skip = nn.Parameter(torch.ones(num_node_types))
         self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(num_node_types)) if use_norm else None
         for p in (self.relation_att, self.relation_msg):
-            for r in range(num_relations):
-                nn.init.xavier_uniform_(p.data[r])
+            nn.init.xavier_uniform_(p)
 
     def forward(self, graph: Graph, h: torch.Tensor) -> torch.Tensor:
         rows = type_rows(graph, self.skip.numel())

@@ -125,6 +125,16 @@ def test_hgt_conv_matches_its_equations_edge_by_edge(use_norm):
     torch.testing.assert_close(conv(graph, h).double(), dense_hgt(conv, graph, h), atol=1e-5, rtol=1e-5)
 
 
+def test_hgt_relation_matrices_start_as_hgb_initialises_them():
+    """Xavier-uniform over the whole [R, H, d, d] tensor (HGB's model.py): bound sqrt(6 / (H d d + R d d))."""
+    torch.manual_seed(0)
+    conv = HGTConv(64, 8, 3, [(r, r % 3, (r + 1) % 3) for r in range(6)])
+    bound = (6 / (8 * 8 * 8 + 6 * 8 * 8)) ** 0.5
+    for matrices in (conv.relation_att, conv.relation_msg):
+        assert matrices.shape == (6, 8, 8, 8)
+        assert bound * 0.99 < matrices.abs().max().item() <= bound  # 3,072 draws reach the bound's last 1%
+
+
 def test_hgt_leaves_out_self_loops_and_averages_the_edge_types_into_each_type():
     graph = typed_graph()
     conv = HGTConv(8, 2, 3, graph_schema(graph))
