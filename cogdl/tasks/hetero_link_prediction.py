@@ -92,9 +92,7 @@ def link_batches(links: dict[int, tuple[torch.Tensor, torch.Tensor]], tail_range
     types = torch.cat([torch.full((links[r][0].numel(),), r) for r in links])
     heads, tails = (torch.cat([links[r][k] for r in links]) for k in (0, 1))
     while True:
-        negative = torch.empty_like(tails)
-        for r in links:
-            negative[types == r] = random_tails(int((types == r).sum()), tail_ranges[r])
+        negative = torch.cat([random_tails(links[r][0].numel(), tail_ranges[r]) for r in links])  # in `types` order
         order = torch.randperm(types.numel())
         for start in range(0, order.numel(), positives):
             batch = order[start:start + positives]
