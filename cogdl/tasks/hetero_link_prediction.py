@@ -96,9 +96,10 @@ def link_batches(links: dict[int, tuple[torch.Tensor, torch.Tensor]], tail_range
         order = torch.randperm(types.numel())
         for start in range(0, order.numel(), positives):
             batch = order[start:start + positives]
-            kinds = types[batch]
-            yield ({r: (heads[batch][kinds == r], tails[batch][kinds == r]) for r in links},
-                   {r: negative[batch][kinds == r] for r in links})
+            kinds, batch_heads, batch_tails, batch_negative = types[batch], heads[batch], tails[batch], negative[batch]
+            of_type = {r: kinds == r for r in links}
+            yield ({r: (batch_heads[of_type[r]], batch_tails[of_type[r]]) for r in links},
+                   {r: batch_negative[of_type[r]] for r in links})
 
 
 @register_task("hetero_link_prediction")
