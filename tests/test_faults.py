@@ -2,7 +2,8 @@
 permission, not a directory) leaves no run folder and no staged leftover, and the CLI says it in
 one line with exit 2; runs SIGKILLed at several points and run again into the same `--out` leave
 one complete folder, the killed ones recognisably incomplete; `cogdl reproduce --resume` after a
-kill reuses each finished unit once. (`cogdl search --storage` after a kill: tests/test_search.py.)"""
+kill reuses each finished unit once; the worker processes of a killed `--jobs N` run end with it.
+(`cogdl search --storage` after a kill: tests/test_search.py.)"""
 
 from __future__ import annotations
 
@@ -195,3 +196,47 @@ def test_reproduce_killed_then_resumed_reuses_each_finished_unit_once(tmp_path, 
     entries = [row["entry"] for row in report["rows"]]
     assert len(entries) == len(set(entries))  # each entry once
     assert len(list(out.glob("*-runs/*.json"))) == len(set(p.name for p in out.glob("*-runs/*.json")))
+
+
+WORKERS_THEN_WAIT = """
+import os, sys, time
+from pathlib import Path
+from cogdl.protocols.executors import map_runs
+
+def note_pid_and_wait(folder):
+    Path(folder, f"{os.getpid()}.pid").touch()
+    time.sleep(600)
+
+if __name__ == "__main__":
+    map_runs(note_pid_and_wait, [(sys.argv[1],), (sys.argv[1],)], jobs=2)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie nobody reaped yet has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from Linux's /proc")
+def test_the_workers_of_a_killed_driver_end_with_it(tmp_path):
+    script, pids = tmp_path / "driver.py", tmp_path / "pids"
+    script.write_text(WORKERS_THEN_WAIT)
+    pids.mkdir()
+    driver = subprocess.Popen([sys.executable, str(script), str(pids)], env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 120
+    while len(list(pids.glob("*.pid"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    workers = [int(p.stem) for p in pids.glob("*.pid")]
+    assert len(workers) == 2 and all(map(_alive, workers)), "the two workers did not start"
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"workers {left} still ran 20 s after their driver was killed"

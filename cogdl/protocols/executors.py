@@ -2,7 +2,8 @@
 
 `map_runs(function, calls, ...)` is `[function(*call) for call in calls]`, run
 - `local`: in this process (`jobs` 1) or in `jobs` spawned worker processes that share the
-  thread budget (`cogdl.threads.threads_for`; a run's values repeat at the same thread count);
+  thread budget (`cogdl.threads.threads_for`; a run's values repeat at the same thread count),
+  each ending itself within a second of its driver's death (a killed run leaves no workers behind);
 - `ray`: each call a Ray task (Moritz et al., "Ray: A Distributed Framework for Emerging AI
   Applications", OSDI 2018) on the cluster at `address` (`ray start --head` on one machine,
   `ray start --address HEAD:PORT` on the others; default `RAY_ADDRESS`, else a Ray instance
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any, Callable
@@ -65,9 +68,24 @@ def map_runs(function: Callable, calls: list[tuple], jobs: int = 1, initializer:
 
 
 def _init_worker(threads: int, initializer: Callable | None, initargs: tuple) -> None:
+    _exit_with_parent()
     torch.set_num_threads(threads)
     if initializer is not None:
         initializer(*initargs)
+
+
+def _exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """End this worker process within `poll_seconds` of the death of the process that started it.
+    A killed `cogdl train --jobs N` would otherwise leave its workers training on, unseen, for runs
+    whose results nobody will receive (a worker's parent changes when its parent dies)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _ray_map(function, calls, initializer, initargs, finished, address, cpus: int, gpus: int, retries: int) -> None:
