@@ -95,6 +95,9 @@ def threads_per_run(jobs: int) -> int:
     return torch.get_num_threads()
 
 
+LOADAVG = "/proc/loadavg"
+
+
 def runnable_elsewhere() -> int | None:
     """Threads runnable on this machine right now that are not this process's own (`/proc/loadavg`'s
     running count less this process's threads in state R), or None where `/proc` does not say. This
@@ -102,7 +105,7 @@ def runnable_elsewhere() -> int | None:
     taken: a worker that stops spinning in between is still this process's."""
     try:
         before = _own_running()
-        with open("/proc/loadavg", "rb") as handle:
+        with open(LOADAVG, "rb") as handle:
             running = int(handle.read().split()[3].split(b"/")[0])
         own = max(before, _own_running())
     except (OSError, ValueError, IndexError):
