@@ -24,6 +24,7 @@ from typing import Callable
 import torch
 
 from cogdl.data.graph import Graph
+from cogdl.errors import ConfigError
 from cogdl.peak_memory import PeakMemory, reset_peak_rss, status_mb
 
 
@@ -654,12 +655,20 @@ def training_peak_mb(model_name: str, bits: int, hidden: int, device: str, data_
     return queue.get() if process.exitcode == 0 else None
 
 
-def largest_fitting(fits, start: int, step: int) -> int:
-    """The largest size (a multiple of `step`, to within 1/16) for which `fits(size)` holds, by
-    doubling from `start` and then bisection; `fits(start)` must hold."""
-    low, high = start, 2 * start
-    while fits(high):
-        low, high = high, 2 * high
+def largest_fitting(fits, start: int, step: int) -> int | None:
+    """The largest size (a multiple of `step`, to within 1/16) for which `fits(size)` holds: by
+    doubling from `start` (or, where `start` does not fit, halving down to `step`) and then
+    bisection; None where not even `step` fits."""
+    if fits(start):
+        low, high = start, 2 * start
+        while fits(high):
+            low, high = high, 2 * high
+    else:
+        low, high = start // 2, start
+        while not fits(low):
+            if low <= step:
+                return None
+            low, high = max(step, low // 2), low
     while high - low > max(step, low // 16):
         middle = (low + high) // 2 // step * step
         low, high = (middle, high) if fits(middle) else (low, middle)
@@ -681,9 +690,12 @@ def largest_model(model_name: str, bits: int, budget_mb: float, device: str, dat
         return peak is not None and peak <= budget_mb
 
     start, step = (64, 8) if grow == "width" else (2, 1)
-    if not fits(start):
-        raise ValueError(f"{model_name} at {bits} bits needs more than {budget_mb} MB already at {grow} {start}")
-    return largest_fitting(fits, start, step), probes
+    largest = largest_fitting(fits, start, step)
+    if largest is None:
+        peak = probes[-1][1]
+        raise ConfigError(f"--budget-mb {budget_mb:g}: {model_name} at {bits} bits needs more already at {grow} {step}"
+                          + ("" if peak is None else f" ({peak:.1f} MB)") + "; give a larger budget")
+    return largest, probes
 
 
 def run_capacity(device: str, budget_mb: float, data_root=None, models=COMPRESSION_MODELS, bits=(32, 2),

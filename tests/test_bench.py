@@ -1,6 +1,8 @@
+import pytest
 import torch
 
 from cogdl.bench import Case, chung_lu_graph, format_rows, ops_cases, summarize, time_interleaved
+from cogdl.errors import ConfigError
 
 
 def test_chung_lu_graph_is_seeded_power_law_without_loops():
@@ -107,6 +109,11 @@ def test_largest_model_doubles_then_bisects_to_the_budget(monkeypatch):
     monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root, layers: hidden / 8 * layers)
     depth, probes = bench.largest_model("gcn", 2, budget_mb=1000, device="cpu", grow="depth", hidden=256)
     assert depth == 31 and [n for n, _ in probes[:5]] == [2, 4, 8, 16, 32]  # 32 x 256 / 8 = 1024 > 1000
+    monkeypatch.setattr(bench, "training_peak_mb", lambda model, bits, hidden, device, root, layers: 0.5 * hidden + 40)
+    width, probes = bench.largest_model("gat", 32, budget_mb=50, device="cpu", num_layers=16)
+    assert width == 16 and [h for h, _ in probes] == [64, 32, 16, 24]  # halved until it fits, then bisected
+    with pytest.raises(ConfigError, match=r"--budget-mb 30: gat at 32 bits needs more already at width 8 \(44.0 MB\)"):
+        bench.largest_model("gat", 32, budget_mb=30, device="cpu", num_layers=16)
 
 
 def test_compression_cases_train_every_model_at_every_width(data_root):
