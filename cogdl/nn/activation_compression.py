@@ -13,7 +13,11 @@ and layer is covered without changes:
 - what an op keeps exactly past the hooks (`cogdl.ops.quantize.keep_exact`: the fused GAT's
   attention logits) is counted as saved and stored as it is.
 
-`SavedTensorCounter` adds up, for every tensor saved, its bytes as given and as stored.
+A tensor that several ops save (a GraphSAGE layer's input, projected by its self and its
+neighbour weights) is stored once: while the tensor is alive and unchanged (its version
+counter), a second save returns what the first one stored, and is not counted again.
+
+`SavedTensorCounter` adds up, for every distinct tensor saved, its bytes as given and as stored.
 
 The rounding draws come from a generator of their own, seeded from torch's initial seed when the
 block opens: compression does not move torch's random stream, so a compressed run draws the same
@@ -23,6 +27,7 @@ initialisation and dropout masks as the uncompressed run of its seed (a paired c
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -53,7 +58,20 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
     counter = counter if counter is not None else SavedTensorCounter()
     generator = torch.Generator().manual_seed(torch.initial_seed())
 
+    # id of a live saved tensor -> (a weak reference to it, its version, its stored copy, or None
+    # where it is stored as it is: the table never holds a saved tensor alive)
+    already = {}
+
     def pack(tensor: torch.Tensor):
+        seen = already.get(id(tensor))
+        if seen is not None and seen[0]() is tensor and seen[1] == tensor._version:
+            return tensor if seen[2] is None else seen[2]
+        stored, key = store(tensor), id(tensor)
+        already[key] = (weakref.ref(tensor, lambda _: already.pop(key, None)), tensor._version,
+                        None if stored is tensor else stored)
+        return stored
+
+    def store(tensor: torch.Tensor):
         size = tensor.numel() * tensor.element_size()
         if tensor.grad_fn is None and tensor.dtype != torch.bool:
             counter.leaves += size

@@ -45,6 +45,27 @@ def test_counter_sets_parameters_and_inputs_apart():
     assert counter.stored < counter.activations / 6
 
 
+def test_a_tensor_saved_by_two_ops_is_stored_and_counted_once():
+    """A GraphSAGE layer's input is saved by its self and its neighbour projections: one stored
+    copy while it is alive and unchanged, so both gradients restore the same values."""
+    w_self, w_neigh = (torch.randn(64, 64, requires_grad=True) for _ in range(2))
+    x0 = torch.randn(100, 64)
+    for bits in (None, 2):
+        w_self.grad = w_neigh.grad = None
+        with compressed_activations(bits) as counter:
+            x = x0.requires_grad_() * 2.0  # an activation, saved by both products for their weight's gradient
+            ((x @ w_self).sum() + (x @ w_neigh).sum()).backward()
+        assert counter.activations == 100 * 64 * 4  # x once, not twice
+        assert counter.stored == counter.activations if bits is None else counter.stored < counter.activations / 8
+        assert torch.equal(w_self.grad, w_neigh.grad)  # both x^T 1, from one stored x
+    with compressed_activations(2) as counter:
+        x = x0 * 2.0
+        x @ w_self
+        x.mul_(1.0)  # changed in place: its next save is a new tensor to store
+        x @ w_neigh
+    assert counter.activations == 2 * 100 * 64 * 4
+
+
 def test_fused_gat_keeps_its_attention_logits_exact_and_counted():
     """The fused GAT backward recomputes edge weights from the logits against saved row statistics:
     they must not be quantised (`keep_exact`), yet they count as saved."""
