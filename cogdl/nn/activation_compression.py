@@ -10,6 +10,14 @@ and layer is covered without changes:
   `min_numel` values are quantised to `bits` bits;
 - boolean tensors (e.g. torch's dropout masks) are packed to one bit per value, exactly;
 - leaves (parameters, input features) are kept as they are: they stay in memory anyway;
+- an output that its own op reads back through a nonlinearity (`EXACT_OUTPUTS`: softmax's
+  y (g - <g, y>), log_softmax's exp(y), sigmoid's y (1 - y), tanh's 1 - y^2) is kept as it is:
+  E[f(y^)] != f(y) for a stochastically rounded y^, so a quantised one would bias the gradient
+  (the log-probabilities of a cross-entropy over 2000 nodes x 16 classes made 2-bit GCN training
+  on synthetic-200k diverge);
+- relu's output, which relu's backward reads only where it is positive, is stored for relu as
+  that sign, one bit per value, exactly (GACT and EXACT store ReLU's mask so); an op that saves
+  the same tensor later for its values gets them quantised besides;
 - what an op keeps exactly past the hooks (`cogdl.ops.quantize.keep_exact`: the fused GAT's
   attention logits) is counted as saved and stored as it is.
 
@@ -37,6 +45,12 @@ from cogdl.ops import quantize as quantize_module
 from cogdl.ops.quantize import Quantized, dequantize, pack_bool, quantize
 
 
+#: ops whose backward reads their output through a nonlinearity: that output is kept exactly
+EXACT_OUTPUTS = frozenset({"SoftmaxBackward0", "LogSoftmaxBackward0", "SigmoidBackward0", "TanhBackward0"})
+#: ops whose backward reads only where their output is positive: it is stored for them as that sign
+SIGN_OUTPUTS = frozenset({"ReluBackward0"})
+
+
 @dataclass
 class SavedTensorCounter:
     """Bytes of the tensors autograd saved for backward: `activations` as they were and as
@@ -51,6 +65,22 @@ class SavedTensorCounter:
         return self.activations / self.stored if self.stored else 1.0
 
 
+@dataclass
+class SignOf:
+    """Where a tensor is positive, one bit per value; restored as 1.0 / 0.0 in its dtype, which a
+    relu backward (`grad * (y > 0)`) reads exactly as it would read the tensor."""
+
+    positive: Quantized
+    dtype: torch.dtype
+
+    @property
+    def nbytes(self) -> int:
+        return self.positive.nbytes
+
+    def restore(self) -> torch.Tensor:
+        return dequantize(self.positive).to(self.dtype)
+
+
 @contextmanager
 def compressed_activations(bits: int | None, counter: SavedTensorCounter | None = None, min_numel: int = 1024):
     """Within the block, tensors saved for backward are stored in `bits` bits (None or 0: as they
@@ -63,28 +93,43 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
     already = {}
 
     def pack(tensor: torch.Tensor):
-        seen = already.get(id(tensor))
-        if seen is not None and seen[0]() is tensor and seen[1] == tensor._version:
+        key, seen = id(tensor), already.get(id(tensor))
+        if seen is not None and (seen[0]() is not tensor or seen[1] != tensor._version):
+            seen = None
+        if seen is not None and not isinstance(seen[2], SignOf):
             return tensor if seen[2] is None else seen[2]
-        stored, key = store(tensor), id(tensor)
+        stored = store(tensor, first=seen is None)  # after relu's own save of its sign, another op's save of its values
         already[key] = (weakref.ref(tensor, lambda _: already.pop(key, None)), tensor._version,
                         None if stored is tensor else stored)
         return stored
 
-    def store(tensor: torch.Tensor):
+    def store(tensor: torch.Tensor, first: bool):
+        """What is kept of `tensor` (counted once, at its `first` save; a later save adds what it stores)."""
         size = tensor.numel() * tensor.element_size()
         if tensor.grad_fn is None and tensor.dtype != torch.bool:
             counter.leaves += size
             return tensor
-        counter.activations += size
-        if bits and tensor.numel() >= min_numel and (tensor.is_floating_point() or tensor.dtype == torch.bool):
-            stored = pack_bool(tensor) if tensor.dtype == torch.bool else quantize(tensor, bits, generator=generator)
-            counter.stored += stored.nbytes
-            return stored
-        counter.stored += size
-        return tensor
+        if first:
+            counter.activations += size
+        stored = representation(tensor, first)
+        counter.stored += size if stored is tensor else stored.nbytes
+        return stored
+
+    def representation(tensor: torch.Tensor, first: bool):
+        producer = tensor.grad_fn.name() if tensor.grad_fn is not None else None
+        if not bits or tensor.numel() < min_numel:
+            return tensor
+        if tensor.dtype == torch.bool:
+            return pack_bool(tensor)
+        if not tensor.is_floating_point() or producer in EXACT_OUTPUTS:
+            return tensor
+        if first and producer in SIGN_OUTPUTS:  # the first save of relu's output is relu's own
+            return SignOf(pack_bool(tensor > 0), tensor.dtype)
+        return quantize(tensor, bits, generator=generator)
 
     def unpack(stored):
+        if isinstance(stored, SignOf):
+            return stored.restore()
         return dequantize(stored) if isinstance(stored, Quantized) else stored
 
     def kept_exact(size: int):

@@ -66,6 +66,55 @@ def test_a_tensor_saved_by_two_ops_is_stored_and_counted_once():
     assert counter.activations == 2 * 100 * 64 * 4
 
 
+@pytest.mark.parametrize("bits", [2, 8])
+def test_the_mean_gradient_under_compression_is_the_exact_gradient(bits):
+    """Stochastic rounding keeps E[gradient] = gradient only where a backward reads what it saved
+    linearly. A relu MLP under a cross-entropy over 2048 nodes x 16 classes (its log-probabilities,
+    32768 values, are saved): over 64 draws the mean gradient's squared distance to the exact one is
+    about its Monte-Carlo variance. With log-probabilities and relu outputs quantised (the code
+    before this test) the ratio was 113 at 8 bits and 5375 at 2 bits."""
+    generator = torch.Generator().manual_seed(0)
+    x, y = torch.randn(2048, 32, generator=generator) * 2, torch.randint(0, 16, (2048,), generator=generator)
+    weights = [(torch.randn(a, b, generator=generator) * s / a**0.5).requires_grad_()
+               for a, b, s in ((32, 64, 1), (64, 64, 1), (64, 16, 3))]
+
+    def gradient(bits, seed=0):
+        torch.manual_seed(seed)  # the rounding draws of a block follow torch's seed
+        with compressed_activations(bits):
+            h = torch.relu(torch.relu(x @ weights[0]) @ weights[1])
+            loss = torch.nn.functional.cross_entropy(h @ weights[2], y)
+            return torch.cat([g.flatten() for g in torch.autograd.grad(loss, weights)])
+
+    exact = gradient(None)
+    draws = torch.stack([gradient(bits, seed) for seed in range(64)])
+    squared_bias = (draws.mean(0) - exact).square().sum()
+    monte_carlo_variance = draws.var(0).sum() / len(draws)
+    assert monte_carlo_variance > 0 and squared_bias / monte_carlo_variance < 1.5
+
+
+def test_relu_keeps_its_sign_in_one_bit_and_a_later_save_of_its_output_its_values():
+    """relu's backward reads where its output is positive: stored as that, 1 bit a value, exactly. A
+    product that saves the same output for its weight's gradient stores the values besides."""
+    x0, w, g = torch.randn(100, 64), torch.randn(64, 64, requires_grad=True), torch.randn(100, 64)
+
+    def gradients(bits, product: bool):
+        x = x0.clone().requires_grad_()
+        w.grad = None
+        with compressed_activations(bits) as counter:
+            y = torch.relu(x * 1.0)
+            ((y @ w if product else y) * g).sum().backward()
+        return x.grad, w.grad, counter
+
+    for product in (False, True):
+        exact_x, exact_w, _ = gradients(None, product)
+        two_x, two_w, counter = gradients(2, product)
+        assert torch.equal(two_x, exact_x)  # relu's mask, and w (a leaf), restored exactly
+        assert counter.activations == 100 * 64 * 4  # relu's output, counted once
+        values = 100 * 64 * 2 // 8 + 2 * 25 * 4 if product else 0  # 2-bit values and 25 groups' (min, step)
+        assert counter.stored == 100 * 64 // 8 + values
+    assert not torch.equal(two_w, exact_w)  # w's gradient reads the quantised values
+
+
 def test_fused_gat_keeps_its_attention_logits_exact_and_counted():
     """The fused GAT backward recomputes edge weights from the logits against saved row statistics:
     they must not be quantised (`keep_exact`), yet they count as saved."""
