@@ -10,7 +10,8 @@ minimum `m_g` and step `s_g = (max_g - m_g) / (2^b - 1)`, and each value becomes
 packed `8 / b` to a byte; `u` comes from a counter hash of the value's index and a seed, the
 same on every backend (`reference.quantize` is the oracle; `cpu` and `triton` give its bytes).
 Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased, E[x^] = x, so a gradient
-computed from x^ is an unbiased estimate; one value's error is below one step `s_g`. Boolean
+linear in x (a weight's gradient X^T dY) computed from x^ is an unbiased estimate; one value's
+error is below one step `s_g`. Boolean
 tensors (e.g. torch's dropout masks) are packed to one bit per value, without loss.
 Storage per value: `b` bits plus 64 bits of (m_g, s_g) per group (0.25 bits at G = 256).
 """
