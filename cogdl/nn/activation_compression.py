@@ -3,8 +3,8 @@
 GACT (Liu et al., ICML 2022) and EXACT (Liu et al., ICLR 2022): the activations a layer keeps
 for its backward pass dominate training memory on large graphs; stored quantised (`cogdl.ops.
 quantize`: per-group min/step, stochastic rounding, so a gradient linear in them stays unbiased)
-they take `b / 32` of the space. Here through `torch.autograd.graph.saved_tensors_hooks`, so every model
-and layer is covered without changes:
+they take `b / 32` of the space. Here through `torch.autograd.graph.saved_tensors_hooks`, so
+every model and layer is covered without changes:
 
 - floating-point tensors produced by the forward pass (they have a `grad_fn`) and of at least
   `min_numel` values are quantised to `bits` bits;

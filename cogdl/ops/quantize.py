@@ -11,8 +11,8 @@ packed `8 / b` to a byte; `u` comes from a counter hash of the value's index and
 same on every backend (`reference.quantize` is the oracle; `cpu` and `triton` give its bytes).
 Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased, E[x^] = x, so a gradient
 linear in x (a weight's gradient X^T dY) computed from x^ is an unbiased estimate; one value's
-error is below one step `s_g`. Boolean
-tensors (e.g. torch's dropout masks) are packed to one bit per value, without loss.
+error is below one step `s_g`. Boolean tensors (e.g. torch's dropout masks) are packed to one
+bit per value, without loss.
 Storage per value: `b` bits plus 64 bits of (m_g, s_g) per group (0.25 bits at G = 256).
 """
 
