@@ -386,7 +386,8 @@ def compression_cases(device: str, data_root=None, bits=(32, 8, 4, 2)) -> list[C
 
 def quantize_cases(device: str, shape=(19717, 256), bits: int = 2) -> list[Case]:
     """Quantising and restoring one activation of PubMed's size (`cogdl.ops.quantize`, groups of
-    256) with each backend that runs here; the reference is the baseline."""
+    256), and packing and restoring where it is positive (what relu keeps), with each backend that
+    runs here; the reference is the baseline."""
     from cogdl.ops import backends, reference
 
     x = torch.randn(*shape, device=device).view(-1)
@@ -394,11 +395,16 @@ def quantize_cases(device: str, shape=(19717, 256), bits: int = 2) -> list[Case]
     stored = reference.quantize(x, bits, 256, seed)
     loaded = [(name, kernels) for name in ("reference", "triton" if device.startswith("cuda") else "cpu")
               if (kernels := backends.load(name)) is not None]
+    signs = reference.pack_positive(x)
     size, moved = f"{bits} bits {shape[0]} x {shape[1]}", 4 * n + n * bits // 8
-    runs = {"quantize": lambda k: lambda: k.quantize(x, bits, 256, seed),
-            "dequantize": lambda k: lambda: k.dequantize(*stored, bits, 256, n)}
-    return [Case(f"{op} {size}", name, "forward", run(kernels), bytes_moved=moved, baseline=name == "reference")
-            for op, run in runs.items() for name, kernels in loaded]
+    runs = {f"quantize {size}": (lambda k: lambda: k.quantize(x, bits, 256, seed), moved),
+            f"dequantize {size}": (lambda k: lambda: k.dequantize(*stored, bits, 256, n), moved),
+            f"pack where positive (relu's sign) {shape[0]} x {shape[1]}":
+                (lambda k: lambda: k.pack_positive(x), 4 * n + n // 8),
+            f"unpack where positive {shape[0]} x {shape[1]}":
+                (lambda k: lambda: k.unpack_positive(signs, n, torch.float32), 4 * n + n // 8)}
+    return [Case(what, name, "forward", run(kernels), bytes_moved=bytes_moved, baseline=name == "reference")
+            for what, (run, bytes_moved) in runs.items() for name, kernels in loaded]
 
 
 #: the official GraphMAE pretraining settings timed by `cogdl bench graphmae` (over the defaults)

@@ -123,7 +123,7 @@ def test_compression_cases_train_every_model_at_every_width(data_root):
     assert [(c.group.split()[0], c.name) for c in cases if "epoch" in c.group] == [
         (m, b) for m in ("gcn", "graphsage", "gat") for b in ("32 bits", "2 bits")]
     assert [(c.group.split()[0], c.name) for c in cases if "epoch" not in c.group] == [
-        ("quantize", "reference"), ("quantize", "cpu"), ("dequantize", "reference"), ("dequantize", "cpu")]
+        (op, backend) for op in ("quantize", "dequantize", "pack", "unpack") for backend in ("reference", "cpu")]
     cases[1].run()
 
 
@@ -133,4 +133,4 @@ def test_quantize_cases_time_each_backend_against_the_reference():
     cases = quantize_cases("cpu", shape=(300, 64))
     for case in cases:
         case.run()
-    assert [c.baseline for c in cases] == [True, False, True, False]
+    assert [c.baseline for c in cases] == [True, False] * 4

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import torch
 
 from cogdl.ops import quantize as quantize_module
-from cogdl.ops.quantize import Quantized, dequantize, pack_bool, quantize
+from cogdl.ops.quantize import Quantized, dequantize, pack_positive, quantize
 
 
 #: ops whose backward reads their output through a nonlinearity: that output is kept exactly
@@ -67,18 +67,17 @@ class SavedTensorCounter:
 
 @dataclass
 class SignOf:
-    """Where a tensor is positive, one bit per value; restored as 1.0 / 0.0 in its dtype, which a
-    relu backward (`grad * (y > 0)`) reads exactly as it would read the tensor."""
+    """Where a tensor is positive, one bit per value (`pack_positive`); restored as 1.0 / 0.0 in its
+    dtype, which a relu backward (`grad * (y > 0)`) reads exactly as it would read the tensor."""
 
     positive: Quantized
-    dtype: torch.dtype
 
     @property
     def nbytes(self) -> int:
         return self.positive.nbytes
 
     def restore(self) -> torch.Tensor:
-        return dequantize(self.positive).to(self.dtype)
+        return dequantize(self.positive)
 
 
 @contextmanager
@@ -120,11 +119,11 @@ def compressed_activations(bits: int | None, counter: SavedTensorCounter | None 
         if not bits or tensor.numel() < min_numel:
             return tensor
         if tensor.dtype == torch.bool:
-            return pack_bool(tensor)
+            return pack_positive(tensor)
         if not tensor.is_floating_point() or producer in EXACT_OUTPUTS:
             return tensor
         if first and producer in SIGN_OUTPUTS:  # the first save of relu's output is relu's own
-            return SignOf(pack_bool(tensor > 0), tensor.dtype)
+            return SignOf(pack_positive(tensor))
         return quantize(tensor, bits, generator=generator)
 
     def unpack(stored):

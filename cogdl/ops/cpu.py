@@ -128,6 +128,14 @@ def dequantize(packed, minimum, step, bits: int, group_size: int, numel: int):
     return _extension.dequantize(packed, minimum, step, bits, group_size, numel)
 
 
+def pack_positive(x):
+    return _extension.pack_positive(x)
+
+
+def unpack_positive(packed, numel: int, dtype: torch.dtype):
+    return _extension.unpack_positive(packed, numel, dtype == torch.bool)
+
+
 def _sampling():
     global _sampling_extension
     if _sampling_extension is None:

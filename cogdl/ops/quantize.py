@@ -11,8 +11,8 @@ packed `8 / b` to a byte; `u` comes from a counter hash of the value's index and
 same on every backend (`reference.quantize` is the oracle; `cpu` and `triton` give its bytes).
 Dequantised, `x^ = m_g + q s_g`. Stochastic rounding makes it unbiased, E[x^] = x, so a gradient
 linear in x (a weight's gradient X^T dY) computed from x^ is an unbiased estimate; one value's
-error is below one step `s_g`. Boolean tensors (e.g. torch's dropout masks) are packed to one
-bit per value, without loss.
+error is below one step `s_g`. Boolean tensors (e.g. torch's dropout masks), and where a tensor is
+positive (all that relu's backward reads of its output), are packed to one bit per value, without loss.
 Storage per value: `b` bits plus 64 bits of (m_g, s_g) per group (0.25 bits at G = 256).
 """
 
@@ -23,7 +23,6 @@ from typing import Callable
 
 import torch
 
-from cogdl.ops import reference
 from cogdl.ops.backends import kernels_for
 
 BITS = (2, 4, 8)
@@ -76,16 +75,23 @@ def quantize(x: torch.Tensor, bits: int, group_size: int = 256, generator: torch
     return Quantized(packed, minimum, step, x.shape, x.dtype, bits, group_size)
 
 
-def pack_bool(x: torch.Tensor) -> Quantized:
-    """A boolean tensor in one bit per value (exact)."""
-    return Quantized(reference.pack_bits(x.reshape(-1).to(torch.uint8), 1), None, None, x.shape, x.dtype, 1)
+def pack_positive(x: torch.Tensor) -> Quantized:
+    """Where `x` is positive, one bit per value, exactly (a boolean tensor: where it is true, i.e.
+    the tensor itself); `dequantize` gives it back as 1 / 0 in `x`'s dtype (a boolean tensor: as
+    it was). Packed by the kernels straight from `x`, with no byte-per-value temporary."""
+    flat = x.detach().reshape(-1)
+    if flat.dtype not in (torch.float32, torch.bool):
+        flat = flat > 0
+    packed = kernels_for(flat).pack_positive(flat.contiguous())
+    return Quantized(packed, None, None, x.shape, x.dtype, 1)
 
 
 def dequantize(q: Quantized) -> torch.Tensor:
     """The tensor `q` stores (for floats: an unbiased estimate of the quantised one)."""
     numel = q.shape.numel()
-    if q.minimum is None:
-        return reference.unpack_bits(q.packed, q.bits, numel).view(q.shape).to(q.dtype)
+    if q.minimum is None:  # pack_positive's bits
+        as_kernel_gives = q.dtype if q.dtype in (torch.float32, torch.bool) else torch.float32
+        return kernels_for(q.packed).unpack_positive(q.packed, numel, as_kernel_gives).view(q.shape).to(q.dtype)
     if numel == 0:
         return torch.empty(q.shape, dtype=q.dtype, device=q.packed.device)
     values = kernels_for(q.packed).dequantize(q.packed, q.minimum, q.step, q.bits, q.group_size, numel)

@@ -129,6 +129,16 @@ def unpack_bits(packed: torch.Tensor, bits: int, numel: int) -> torch.Tensor:
     return ((packed.unsqueeze(1) >> shifts) & ((1 << bits) - 1)).view(-1)[:numel]
 
 
+def pack_positive(x: torch.Tensor) -> torch.Tensor:
+    """Whether each value of float32 or bool `x` `[n]` is positive (true), 8 to a byte."""
+    return pack_bits((x > 0).to(torch.uint8), 1)
+
+
+def unpack_positive(packed: torch.Tensor, numel: int, dtype: torch.dtype) -> torch.Tensor:
+    """`[numel]` 1 / 0 in float32 (or true / false in bool `dtype`) from `pack_positive`'s bytes."""
+    return unpack_bits(packed, 1, numel).to(dtype)
+
+
 def quantize(x: torch.Tensor, bits: int, group_size: int, seed: int):
     """`(packed, minimum, step)` of float32 `x` `[n]` (n > 0): value i of group g becomes
     `floor((x_i - m_g) / s_g + u_i)`, `u_i = (hash32(seed, i) >> 8) / 2**24`."""

@@ -457,3 +457,38 @@ def dequantize(packed, minimum, step, bits: int, group_size: int, numel: int):
     out = minimum.new_empty(numel)
     _dequantize_kernel[(minimum.numel(),)](packed, minimum, step, out, numel, BITS=bits, G=group_size)
     return out
+
+
+@triton.jit
+def _pack_positive_kernel(x, packed, n, BLOCK: tl.constexpr):
+    """`BLOCK` bytes a program, each from 8 values: whether each is positive, the first in the lowest bit."""
+    byte_offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    offs = byte_offs[:, None] * 8 + tl.arange(0, 8)[None, :]
+    positive = (tl.load(x + offs, mask=offs < n, other=0) > 0).to(tl.int32)
+    byte = tl.sum(positive << tl.arange(0, 8)[None, :], 1)
+    tl.store(packed + byte_offs, byte.to(tl.uint8), mask=byte_offs < (n + 7) // 8)
+
+
+@triton.jit
+def _unpack_positive_kernel(packed, out, n, BLOCK: tl.constexpr):
+    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < n
+    byte = tl.load(packed + offs // 8, mask=mask, other=0).to(tl.int32)
+    tl.store(out + offs, ((byte >> (offs % 8).to(tl.int32)) & 1).to(out.dtype.element_ty), mask=mask)
+
+
+def pack_positive(x):
+    n = x.numel()
+    packed = torch.empty(triton.cdiv(n, 8), dtype=torch.uint8, device=x.device)
+    source = x.view(torch.uint8) if x.dtype == torch.bool else x
+    if n:
+        _pack_positive_kernel[(triton.cdiv(n, 8 * 128),)](source, packed, n, BLOCK=128)
+    return packed
+
+
+def unpack_positive(packed, numel: int, dtype: torch.dtype):
+    out = torch.empty(numel, dtype=dtype, device=packed.device)
+    target = out.view(torch.uint8) if dtype == torch.bool else out
+    if numel:
+        _unpack_positive_kernel[(triton.cdiv(numel, 1024),)](packed, target, numel, BLOCK=1024)
+    return out

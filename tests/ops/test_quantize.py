@@ -4,7 +4,7 @@ and the same bytes on every backend."""
 import pytest
 import torch
 
-from cogdl.ops.quantize import dequantize, pack_bool, quantize
+from cogdl.ops.quantize import dequantize, pack_positive, quantize
 
 
 @pytest.mark.parametrize("numel", [1, 1073])
@@ -49,11 +49,19 @@ def test_storage_size_and_a_constant_group():
     assert torch.equal(dequantize(q), x)
 
 
-def test_bool_tensors_pack_to_one_bit_exactly():
-    mask = torch.rand(3, 1001, generator=torch.Generator().manual_seed(1)) > 0.5
-    packed = pack_bool(mask)
-    assert packed.nbytes == -(-mask.numel() // 8)
-    assert torch.equal(dequantize(packed), mask)
+@pytest.mark.parametrize("numel", [0, 1, 1001, 4096])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bool])
+def test_every_backend_packs_where_a_tensor_is_positive_to_one_bit_exactly(backend, monkeypatch, numel, dtype):
+    x = torch.randn(3, numel, generator=torch.Generator().manual_seed(numel))
+    x[:, ::7] = 0.0  # relu's zeros: not positive
+    x = x > 0.5 if dtype == torch.bool else x.to(dtype)
+    packed = pack_positive(x)
+    assert packed.nbytes == -(-x.numel() // 8)
+    restored = dequantize(packed)
+    assert restored.dtype == dtype and restored.shape == x.shape
+    assert torch.equal(restored, (x > 0).to(dtype))  # a boolean tensor: itself
+    monkeypatch.setenv("COGDL_OPS", "reference")
+    assert torch.equal(packed.packed, pack_positive(x).packed)
 
 
 def test_unknown_bit_width_is_refused():

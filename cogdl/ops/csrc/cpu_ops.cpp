@@ -547,6 +547,49 @@ torch::Tensor dequantize(torch::Tensor packed, torch::Tensor minimum, torch::Ten
   return out;
 }
 
+// One bit per value, whether x_i > 0 (of a boolean tensor: whether it is true), packed 8 to a
+// byte, the first in the lowest bit (reference.pack_positive): relu's output for relu's backward,
+// dropout masks. Read straight from x, with no byte-per-value temporary.
+template <typename T>
+static void pack_positive_from(const T* __restrict__ v, uint8_t* __restrict__ pp, int64_t n) {
+  const int64_t bytes = (n + 7) / 8;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < bytes; ++b) {
+    const int64_t len = std::min<int64_t>(8, n - 8 * b);
+    uint32_t byte = 0;
+    for (int64_t k = 0; k < len; ++k) byte |= static_cast<uint32_t>(v[8 * b + k] > 0) << k;
+    pp[b] = static_cast<uint8_t>(byte);
+  }
+}
+
+torch::Tensor pack_positive(torch::Tensor x) {
+  TORCH_CHECK((x.dtype() == torch::kFloat32 || x.dtype() == torch::kBool) && x.dim() == 1 && x.is_contiguous(),
+              "pack_positive: x must be contiguous float32 or bool [n]");
+  const int64_t n = x.numel();
+  auto packed = torch::empty({(n + 7) / 8}, x.options().dtype(torch::kUInt8));
+  if (x.dtype() == torch::kBool)
+    pack_positive_from(x.data_ptr<bool>(), packed.data_ptr<uint8_t>(), n);
+  else
+    pack_positive_from(x.data_ptr<float>(), packed.data_ptr<uint8_t>(), n);
+  return packed;
+}
+
+// [numel] float32 1 / 0 (as_bool: true / false) from pack_positive's bytes.
+template <typename T>
+static void unpack_positive_to(const uint8_t* __restrict__ pp, T* __restrict__ o, int64_t numel) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < numel; ++i) o[i] = static_cast<T>((pp[i >> 3] >> (i & 7)) & 1);
+}
+
+torch::Tensor unpack_positive(torch::Tensor packed, int64_t numel, bool as_bool) {
+  auto out = torch::empty({numel}, packed.options().dtype(as_bool ? torch::kBool : torch::kFloat32));
+  if (as_bool)
+    unpack_positive_to(packed.data_ptr<uint8_t>(), out.data_ptr<bool>(), numel);
+  else
+    unpack_positive_to(packed.data_ptr<uint8_t>(), out.data_ptr<float>(), numel);
+  return out;
+}
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("spmm", &spmm, "CSR SpMM with sum/mean/max reduction");
   m.def("sddmm", &sddmm, "per-edge dot products");
@@ -557,4 +600,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("dropout_scale", &dropout_scale, "hashed inverted-dropout multipliers");
   m.def("quantize", &quantize, "stochastic per-group quantisation, packed");
   m.def("dequantize", &dequantize, "per-group dequantisation of packed values");
+  m.def("pack_positive", &pack_positive, "one bit per value: whether it is positive");
+  m.def("unpack_positive", &unpack_positive, "pack_positive's bits as 1 / 0");
 }
