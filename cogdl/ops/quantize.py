@@ -43,7 +43,7 @@ def keep_exact(*tensors: torch.Tensor | None) -> tuple:
 
 @dataclass
 class Quantized:
-    """A tensor stored in `bits` bits per value (`bits` = 1: a packed boolean tensor)."""
+    """A tensor stored in `bits` bits per value (`bits` = 1: where it is positive, `pack_positive`)."""
 
     packed: torch.Tensor  # uint8, 8 // bits values per byte
     minimum: torch.Tensor | None  # [groups] (float tensors)
