@@ -27,10 +27,11 @@ with the entry's config as the only setting).
 
 `--jobs N` runs the per-seed units in N processes, each with `cpu_count // N` threads (with
 N = 1, in this process with torch's default), and hands N to the protocols that run whole. A seed's
-value repeats exactly at the same thread count; a model with dense reductions (matmul, BatchNorm)
-may round differently at another count, so its values can move by its seed-to-seed noise: GraphMAE
-on MUTAG gives 86.71 ± 0.37 (per seed 86.17, 86.73, 86.73, 87.22, 86.70) with one thread and
-86.92 ± 0.60 (87.22, 86.20, 86.73, 87.78, 86.70) with two. So a per-seed unit of an entry that
+value repeats exactly at the same thread count on the same CPU model; a model with dense reductions
+(matmul, BatchNorm) may round differently at another count (or CPU), so its values can move by its
+seed-to-seed noise: GraphMAE on MUTAG gives 86.71 ± 0.37 (per seed 86.17, 86.73, 86.73, 87.22,
+86.70) with one thread and 86.92 ± 0.60 (87.22, 86.20, 86.73, 87.78, 86.70) with two on an AMD
+EPYC box (on an Intel Xeon, seed 0 gives 87.22 with either). So a per-seed unit of an entry that
 records the threads its runs computed with (`measured.threads`, recorded since 2026-12-05) runs
 with exactly that many, the team held fixed (`cogdl.threads.team_of`), whatever `--jobs` gives;
 so do the runs of a protocol that spreads them over `--jobs` processes itself.
