@@ -43,6 +43,7 @@ def _rank(rank: int, port: int, out: str) -> None:
     try:
         model, graph = _model_and_graph()
         torch.save(_one_step(Trainer(LoopConfig()), model, graph), f"{out}/rank{rank}.pt")
+        dist.barrier()  # leave together: a rank that tears gloo down while the other still talks aborts
     finally:
         dist.destroy_process_group()
 
