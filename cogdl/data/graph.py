@@ -72,6 +72,7 @@ class Graph:
         self.y = y
         self.masks: dict[str, torch.Tensor] = dict(masks or {})
         self._cache: dict[str, object] = {}
+        self._deferred: dict[str, Callable[[], object]] = {}
 
     @classmethod
     def from_coo(cls, dst, src, num_nodes: int, edge_weight=None, coalesce: bool = True, **fields) -> "Graph":
@@ -87,10 +88,15 @@ class Graph:
         return self.col.numel()
 
     def cached(self, key: str, compute: Callable[[], object]):
-        """Return `compute()` computed once per graph under `key`."""
+        """Return `compute()` computed once per graph under `key` (or the function `defer` gave for it)."""
         if key not in self._cache:
-            self._cache[key] = compute()
+            self._cache[key] = self._deferred.pop(key, compute)()
         return self._cache[key]
+
+    def defer(self, key: str, compute: Callable[[], object]):
+        """Compute the entry `key` with `compute` instead, once something first asks for it: for a
+        form its maker derives faster than `cached`'s own function would, yet may never be read."""
+        self._deferred[key] = compute
 
     @property
     def row(self) -> torch.Tensor:

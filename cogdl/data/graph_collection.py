@@ -97,7 +97,7 @@ class GraphCollection:
         """The graphs `ids` as one renumbered `Graph` with their features (a `GraphBatch`).
 
         The same CSR as `Graph.from_coo(..., coalesce=False)` of the batch's edges, and its
-        `transposed()` filled in, both cut from `edge_order` without sorting."""
+        `transposed()` (computed when first asked for), both cut from `edge_order` without sorting."""
         ids = torch.as_tensor(ids, dtype=torch.long)
         order = self.edge_order
         node_counts, edge_counts = self.num_nodes()[ids], self.edge_ptr.diff()[ids]
@@ -105,11 +105,15 @@ class GraphCollection:
         edges = concat_ranges(self.edge_ptr[ids], edge_counts)
         # global id -> batch id: subtract the graph's old offset, add its new one (nodes and edges alike)
         node_shift = torch.repeat_interleave(torch.cumsum(node_counts, 0) - node_counts - self.node_ptr[ids], edge_counts)
-        edge_shift = torch.repeat_interleave(torch.cumsum(edge_counts, 0) - edge_counts - self.edge_ptr[ids], edge_counts)
         graph = Graph(offsets(order.in_degree[nodes]), order.src[edges] + node_shift, x=self.x[nodes])
-        transposed = order.transpose[edges]
-        graph.cached("transposed", lambda: (offsets(order.out_degree[nodes]), order.dst[transposed] + node_shift,
-                                            transposed + edge_shift))
+
+        def transposed():  # only backward passes through the edges read it
+            edge_shift = torch.repeat_interleave(torch.cumsum(edge_counts, 0) - edge_counts - self.edge_ptr[ids],
+                                                 edge_counts)
+            positions = order.transpose[edges]
+            return offsets(order.out_degree[nodes]), order.dst[positions] + node_shift, positions + edge_shift
+
+        graph.defer("transposed", transposed)
         graph_index = torch.repeat_interleave(torch.arange(ids.numel()), node_counts)
         return GraphBatch(graph, graph_index, self.y[ids])
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from cogdl.data import graph as graph_module
 from cogdl.data.graph import Graph
 from cogdl.data.graph_collection import GraphCollection
 from cogdl.datasets import tu
@@ -72,6 +73,19 @@ def test_batch_cuts_the_csr_and_transpose_that_sorting_its_edges_gives(data_root
         batch = collection.batch(ids)
         for cut, sorted_ in zip((batch.graph.rowptr, batch.graph.col, *batch.graph.transposed()), sorted_csr_of(batch)):
             assert torch.equal(cut, sorted_)
+
+
+def test_batch_cuts_its_transpose_only_when_read_and_never_sorts_for_it(data_root, monkeypatch):
+    batch = load_tu("mutag", data_root).graphs.batch(torch.arange(10))
+    assert "transposed" not in batch.graph._cache  # a model that never reads the edges backward never pays for it
+
+    def no_sorting(*args, **kwargs):
+        raise AssertionError("the batch's transpose was sorted, not cut")
+
+    monkeypatch.setattr(graph_module, "csr_from_coo", no_sorting)
+    rowptr, col, perm = batch.graph.transposed()
+    assert batch.graph.transposed()[0] is rowptr
+    assert torch.equal(batch.graph.row[perm], col)  # edge k of the transpose is edge perm[k], reversed
 
 
 def test_batch_keeps_parallel_edges_in_order_and_graphs_without_edges():
