@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from cogdl.config import load_yaml
+from cogdl.environment import cpu_model
 from cogdl.errors import ConfigError
 from cogdl.leaderboard.files import entry_label, wall_time_label
 from helpers import REPO
@@ -63,9 +64,13 @@ def test_a_run_continued_over_invocations_records_their_wall_time_too(cli, tmp_p
 
     run_dir = tmp_path / _train_citeseer_gcn(cli, tmp_path, data_root, "0")
     summary = json.loads((run_dir / "summary.json").read_text())
-    summary["kept_runs"] = {"folder": "kept", "read_back": 3, "commits": ["abc"], "earlier_wall_seconds": 100.0}
+    summary["kept_runs"] = {"folder": "kept", "read_back": 3, "commits": ["abc"], "cpus": ["Older CPU", "unknown"],
+                            "earlier_wall_seconds": 100.0}
     (run_dir / "summary.json").write_text(json.dumps(summary))
-    assert measured_block([run_dir], ["test_acc"])[2]["wall_seconds"] == round(summary["wall_seconds"] + 100.0, 1)
+    measured = measured_block([run_dir], ["test_acc"])[2]
+    assert measured["wall_seconds"] == round(summary["wall_seconds"] + 100.0, 1)
+    # the CPU of this invocation and those of the kept runs it read back (unknown: kept before runs named it)
+    assert measured["cpu"] == [cpu_model(), "Older CPU", "unknown"]
 
 
 def test_leaderboard_record_pools_the_seeds_of_several_run_folders(cli, tmp_path, data_root):

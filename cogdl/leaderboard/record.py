@@ -122,7 +122,8 @@ def measured_block(run_dirs: list[Path], metrics: list[str]) -> tuple[dict, dict
         "wall_seconds": round(sum(summary["wall_seconds"] + earlier_wall_seconds(summary) for _, summary, _, _ in runs), 1),
         "command": _one_or_all([env.get("command") for env in envs]),
         "threads": _one_or_all([threads_per_run(env) for env in envs]),
-        "cpu": _one_or_all([env.get("cpu_model") for env in envs]),
+        "cpu": _one_or_all([env.get("cpu_model") for env in envs]
+                           + [summary.get("kept_runs", {}).get("cpus", []) for _, summary, _, _ in runs]),
         "load_average": _one_or_all([env.get("load_average") for env in envs]),
     }
     return identity, config, measured

@@ -133,7 +133,8 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
     """The records of one unit of `item` (under its protocol, with its config and grid, each run
     at the thread count the entry records), each with its share of the unit's wall time as `seconds`
     (with that of earlier invocations whose inner runs it read back); `runs_dir` keeps the inner
-    runs of a protocol that keeps them (`Protocol.keeps_runs`)."""
+    runs of a protocol that keeps them (`Protocol.keeps_runs`), and then each record lists the
+    commits and CPU models of those runs (`inner_commits`, `inner_cpus`)."""
     from cogdl.experiment import experiment
 
     recorded = (item.entry.get("measured") or {}).get("threads")
@@ -143,7 +144,9 @@ def run_unit(item: Planned, seeds: list[int], jobs: int, data_root, executor: st
                             out=None, data_root=data_root, jobs=jobs, executor=executor, address=address,
                             grid=item.entry.get("grid"), runs_dir=runs_dir, **item.config)
     share = (time.perf_counter() - started + earlier_wall_seconds(result.extra)) / len(result.records)
-    return [{**record, "seconds": share} for record in result.records]
+    inner = result.extra.get("kept_runs")
+    made = {"inner_commits": inner["commits"], "inner_cpus": inner["cpus"]} if inner else {}
+    return [{**record, "seconds": share, **made} for record in result.records]
 
 
 def run_planned(planned: list[Planned], store: RunStore, jobs: int = 1, data_root=None, executor: str = "local",
@@ -200,7 +203,13 @@ def compare(item: Planned, records: list[dict], tier: str) -> dict[str, Any]:
             "std": None if std is None else round(std, 2), "n": len(values), "delta": round(delta, 2),
             "bound": round(bound, 2), "status": "pass" if abs(delta) <= bound else "fail",
             "values": [round(v, 2) for v in values], "seconds": round(sum(r["seconds"] for r in records), 1),
-            "commits": sorted({r["commit"] for r in records if r.get("commit")})}
+            "commits": _made_at(records, "commit", "inner_commits"), "cpus": _made_at(records, "cpu", "inner_cpus")}
+
+
+def _made_at(records: list[dict], own: str, inner: str) -> list[str]:
+    """The commits (or CPU models) the records' values were made at: each record's own, and those of
+    the inner runs a protocol read back for it."""
+    return sorted({r[own] for r in records if r.get(own)} | {v for r in records for v in r.get(inner, [])})
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -224,7 +233,7 @@ def write_report(out: Path, benchmark: str, tier: str, rows: list[dict], header:
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     if header.get("reused_runs"):
         summary += (f"; {header['reused_runs']} of the runs were saved by an earlier invocation (--resume from "
-                    f"`{header['runs_folder']}`), see each entry's commits in report.json")
+                    f"`{header['runs_folder']}`), see each entry's commits and CPUs in report.json")
 
     def fill(folder: Path) -> None:
         (folder / "report.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n")

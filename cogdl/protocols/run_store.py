@@ -11,8 +11,10 @@ Two users:
   the next invocation, so a protocol run of many hours can be stopped and continued.
 `key` is a digest of what determines the values: task, model, dataset, config and seed (plus, for a
 protocol's inner run, its fold or graph, its part and its thread count). A saved run keeps the
-commit it ran at, and reports list the commits of the values they put together, so a result made
-over several invocations says so.
+commit it ran at and the CPU model it ran on, and reports list the commits and CPUs of the values
+they put together, so a result made over several invocations says so. The CPU is not part of the
+key: a run continues on another machine, but its values repeat bit for bit only on the same CPU
+model (`docs/reproduce.md`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cogdl.data.atomic import write_files_atomically
-from cogdl.environment import git_commit
+from cogdl.environment import cpu_model, git_commit
 from cogdl.errors import DataError
 from cogdl.protocols.executors import map_runs, progress_bar
 
@@ -38,15 +40,17 @@ def unit_key(task: str, model: str, dataset: str, config: dict[str, Any], seed: 
 
 
 class RunStore:
-    """`folder/<key>.json` per finished unit: `{"commit": ..., "records": [...]}`."""
+    """`folder/<key>.json` per finished unit: `{"commit": ..., "cpu": ..., "records": [...]}`."""
 
     def __init__(self, folder: Path, commit: str | None, resume: bool):
         self.folder, self.commit, self.resume = folder, commit, resume
+        self.cpu = cpu_model()
         self.reused = 0
 
     def saved(self, key: str, needs: tuple[str, ...] = ()) -> list[dict] | None:
         """The records of unit `key` saved by an earlier invocation (only with `resume`), each
-        tagged with the commit it ran at; each record must hold a number under every name in `needs`."""
+        tagged with the commit and CPU it ran at (CPU None for a run saved before runs kept it); each
+        record must hold a number under every name in `needs`."""
         saved = self.saved_file(key, needs)
         return None if saved is None else saved["records"]
 
@@ -57,7 +61,7 @@ class RunStore:
             return None
         try:
             saved = json.loads(path.read_text())
-            records = [{**record, "commit": saved["commit"]} for record in saved["records"]]
+            records = [{**record, "commit": saved["commit"], "cpu": saved.get("cpu")} for record in saved["records"]]
             if not records:
                 raise ValueError("no records")
             for record in records:
@@ -80,10 +84,10 @@ class RunStore:
 
     def save(self, key: str, records: list[dict], **times: float) -> list[dict]:
         """Write unit `key` (complete or not at all), with `times` (`KeptRuns`: when its invocation
-        started and when the run finished), and return its records tagged with this commit."""
-        saved = {"commit": self.commit, "records": records, **times}
+        started and when the run finished), and return its records tagged with this commit and CPU."""
+        saved = {"commit": self.commit, "cpu": self.cpu, "records": records, **times}
         write_files_atomically(self.folder, {f"{key}.json": json.dumps(saved, indent=1) + "\n"})
-        return [{**record, "commit": self.commit} for record in records]
+        return [{**record, "commit": self.commit, "cpu": self.cpu} for record in records]
 
 
 class KeptRuns:
@@ -103,6 +107,7 @@ class KeptRuns:
         self.threads = threads
         self.progress = progress
         self.commits: set[str | None] = set()
+        self.cpus: set[str | None] = set()
         self.started = time.time()
         self.earlier: dict[float, float] = {}  # an earlier invocation's start -> the end of its last run read back
 
@@ -130,7 +135,8 @@ class KeptRuns:
                 bar.close()
         if self.store is not None:
             self.commits.update(records[0]["commit"] for records in kept)
-        return [{k: v for k, v in records[0].items() if k != "commit"} for records in kept]
+            self.cpus.update(records[0]["cpu"] for records in kept)
+        return [{k: v for k, v in records[0].items() if k not in ("commit", "cpu")} for records in kept]
 
     def _key(self, config: dict[str, Any], seed: int) -> str:
         return unit_key(*self.what, {**config, "threads per run": self.threads}, seed)
@@ -152,11 +158,13 @@ class KeptRuns:
 
     def summary(self) -> dict[str, Any]:
         """For `summary.json` (nothing without a folder): the folder, how many runs were read back,
-        the commits of all the runs and the wall time of the earlier invocations that made them."""
+        the commits and CPU models of all the runs ("unknown" for those kept before runs recorded
+        them) and the wall time of the earlier invocations that made them."""
         if self.store is None:
             return {}
         return {"kept_runs": {"folder": str(self.store.folder), "read_back": self.store.reused,
                               "commits": sorted(c or "unknown" for c in self.commits),
+                              "cpus": sorted(c or "unknown" for c in self.cpus),
                               "earlier_wall_seconds": round(sum(end - start for start, end in self.earlier.items()), 1)}}
 
 

@@ -16,6 +16,7 @@ import cogdl.leaderboard
 from cogdl.data.dataset import GraphFoldsDataset
 from cogdl.datasets.errica import load_errica, parse_folds
 from cogdl.datasets.tu import load_tu_folder
+from cogdl.environment import cpu_model
 from cogdl.errors import DataError
 from cogdl.protocols import errica
 from cogdl.protocols.errica import RETRAINS
@@ -115,6 +116,8 @@ def test_a_stopped_run_continues_from_its_kept_runs_without_repeating_them(tmp_p
     # (summary.json's 0.1 s rounding aside)
     assert first.extra["kept_runs"]["earlier_wall_seconds"] == 0
     assert 0 < again.extra["kept_runs"]["earlier_wall_seconds"] <= first.wall_seconds + 0.05
+    # each kept run names the CPU model it ran on: values repeat bit for bit only on the same model
+    assert {json.loads(f.read_text())["cpu"] for f in files} == {cpu_model()} == set(again.extra["kept_runs"]["cpus"])
 
 
 def test_a_protocol_run_shows_its_runs_progress_those_read_back_included(tmp_path, monkeypatch):
@@ -232,11 +235,15 @@ def test_an_entry_records_its_grid_and_reproduces_by_selecting_among_it_again(cl
         records = run_planned(planned, RunStore(tmp_path / "store", None, resume=False))
         row = compare(planned[0], records[0], "full")
         assert row["target"] == "recorded" and row["mean"] == entry["measured"]["mean"] and row["status"] == "pass"
+        assert row["cpus"] == [cpu_model()]
         # a reproduction stopped inside the entry (its unit unsaved) resumes from the entry's kept runs
         unit, = (tmp_path / "store").glob("*.json")
         unit.unlink()
         inner, = (tmp_path / "store").glob("*-runs")
         assert len(list(inner.glob("*.json"))) == 2 * 10 + 3 * 10  # 2 settings x 10 folds, then 3 retrains per fold
+        older = next(inner.glob("*.json"))  # as if kept before runs recorded their CPU: the report says so
+        older.write_text(json.dumps({k: v for k, v in json.loads(older.read_text()).items() if k != "cpu"}))
         monkeypatch.setattr(errica, "_one_run", lambda *call: pytest.fail(f"run again: {call[1:]}"))
         resumed = run_planned(planned, RunStore(tmp_path / "store", None, resume=True))
         assert [r["test_acc"] for r in resumed[0]] == [r["test_acc"] for r in records[0]]
+        assert compare(planned[0], resumed[0], "full")["cpus"] == sorted([cpu_model(), "unknown"])
