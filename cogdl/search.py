@@ -183,8 +183,9 @@ def _fail_dead_trials(study: optuna.Study, stored: bool) -> None:
 
     Optuna calls stale only a trial whose heartbeat is old; a process killed after creating its trial
     and before the first heartbeat leaves a trial that it never calls stale, which would count as
-    taken for ever. Every objective marks its trial `BEGAN` at once (after the first heartbeat), so a
-    trial still running and unmarked after the wait below has no live process.
+    taken for ever. Every objective beats once itself and then marks its trial `BEGAN` (Optuna's
+    heartbeat thread may not have beaten yet), so a marked trial has a heartbeat, and a trial still
+    running and unmarked after the wait below has no live process.
     """
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
     if running and stored:
@@ -212,7 +213,8 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         raise ConfigError(f"task {task!r} does not support search (it must keep test unread); "
                           f"tasks that do: {', '.join(supported)}")
     base = dict(base or {})
-    study = optuna.create_study(storage=_storage(storage), study_name=study_name, direction="maximize",
+    rdb = _storage(storage)
+    study = optuna.create_study(storage=rdb, study_name=study_name, direction="maximize",
                                 load_if_exists=True, sampler=optuna.samplers.TPESampler(seed=sampler_seed),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10))
     _fail_dead_trials(study, storage is not None)
@@ -220,7 +222,11 @@ def run_search(task: str, model: str, dataset: str, space: dict[str, dict], n_tr
         defaults = resolve(MODELS.get(model).Config, TASKS.get(task).Config, [("base", base)]).flat
         study.enqueue_trial({name: defaults[name] for name in space}, skip_if_exists=True)
 
+    study_id = None if rdb is None else rdb.get_study_id_from_name(study.study_name)
+
     def objective(trial: optuna.Trial) -> float:
+        if rdb is not None:  # the heartbeat `BEGAN` promises (`_fail_dead_trials`)
+            rdb.record_heartbeat(rdb.get_trial_id_from_study_id_trial_number(study_id, trial.number))
         trial.set_user_attr(BEGAN, True)
         earlier = [t for t in study.get_trials(deepcopy=False, states=TAKEN) if t.number < trial.number]
         if len(earlier) >= n_trials:

@@ -8,6 +8,7 @@ import optuna
 import pytest
 import torch
 
+import cogdl.search
 from cogdl.errors import ConfigError
 from cogdl.search import load_space, run_search, space_size
 from helpers import REPO
@@ -130,6 +131,33 @@ def test_a_trial_left_by_a_process_killed_before_its_first_heartbeat_is_failed_o
     study = run_search("node_classification", "gcn", "cora", load_space(tmp_path / "space.yaml", "node_classification",
                        "gcn"), 2, storage=storage, study_name="s", base={"epochs": 5}, data_root=data_root)
     assert study.trials[orphan.number].state == optuna.trial.TrialState.FAIL
+    assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 2
+
+
+def test_a_trial_killed_before_optunas_heartbeat_thread_beat_is_failed_on_resume(tmp_path, data_root, monkeypatch):
+    """The kill lands after the objective began but before Optuna's heartbeat thread first beat (it
+    runs beside the objective): the objective's own beat makes the trial stale on resume, so it is
+    failed instead of counting as running for ever."""
+    (tmp_path / "space.yaml").write_text(SPACE)
+    space = load_space(tmp_path / "space.yaml", "node_classification", "gcn")
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+
+    class Killed(BaseException):  # as SIGKILL: Optuna does not end the trial
+        pass
+
+    def killed(*args, **kwargs):
+        raise Killed()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(optuna.storages._heartbeat.HeartbeatThread, "start", lambda self: None)  # not beaten yet
+        patch.setattr(optuna.storages._heartbeat.HeartbeatThread, "join", lambda self: None)
+        patch.setattr(cogdl.search, "experiment", killed)
+        with pytest.raises(Killed):
+            run_search("node_classification", "gcn", "cora", space, 2, storage=storage, study_name="s",
+                       base={"epochs": 5}, data_root=data_root)
+    study = run_search("node_classification", "gcn", "cora", space, 2, storage=storage, study_name="s",
+                       base={"epochs": 5}, data_root=data_root)
+    assert study.trials[0].user_attrs.get("began") and study.trials[0].state == optuna.trial.TrialState.FAIL
     assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 2
 
 
